@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from transforms.core.minhash import EMPTY_VALUE, band_keys, lsh_params, signatures
+from transforms.core.tokens import shingle_hashes, token_hashes, tokenize
+
+
+def _reference_signature(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    minhash = MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashfunc=int)
+    for value in shingles.tolist():
+        minhash.update(value)
+    return minhash.hashvalues
+
+
+def _shingles(text: str, n: int = 5) -> np.ndarray:
+    return shingle_hashes(token_hashes(tokenize(text)), n)
+
+
+TEXTS = [
+    "Naryshkin visited Pyongyang on Monday for talks with Ri Chang Dae.",
+    "Shr 46 cts vs 31 cts Net 1,234,000 vs 900,000 Revs 12.5 mln vs 10.1 mln",
+    "short text",
+    "",
+    "北朝鮮の指導者がロシアを訪問した。",
+    " ".join(f"word{i}" for i in range(5000)),
+]
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 42), (7, 3)])
+def test_batched_signatures_equal_datasketch(num_perm, seed):
+    shingles = [_shingles(t) for t in TEXTS]
+    batched = signatures(shingles, num_perm=num_perm, seed=seed)
+    for row, doc in zip(batched, shingles):
+        if len(doc) == 0:
+            assert (row == EMPTY_VALUE).all()
+        else:
+            np.testing.assert_array_equal(row, _reference_signature(doc, num_perm, seed))
+
+
+def test_signature_does_not_depend_on_batch_composition():
+    shingles = [_shingles(t) for t in TEXTS]
+    together = signatures(shingles, 128, 1)
+    alone = np.vstack([signatures([s], 128, 1) for s in shingles])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_shingles_are_order_sensitive_and_keep_numbers():
+    assert _shingles("a b c d e")[0] != _shingles("b a c d e")[0]
+    assert set(_shingles("Net 46 cts vs 31 cts today")) != set(_shingles("Net 47 cts vs 31 cts today"))
+
+
+def test_short_document_gets_one_shingle():
+    assert len(_shingles("two words")) == 1
+    assert len(_shingles("")) == 0
+
+
+def test_no_space_scripts_tokenize_per_character():
+    assert tokenize("普京访问朝鲜") == ["普", "京", "访", "问", "朝", "鲜"]
+    assert tokenize("Shr 1,234.5 vs 46") == ["shr", "1,234.5", "vs", "46"]
+
+
+def test_band_keys_match_iff_band_values_match():
+    params = lsh_params(0.8, 128)
+    sigs = signatures([_shingles(t) for t in TEXTS[:2]], 128, 1)
+    copy = sigs.copy()
+    copy[1, 0] ^= 1
+    keys_a, keys_b = band_keys(sigs, params), band_keys(copy, params)
+    assert (keys_a[0] == keys_b[0]).all()
+    assert keys_a[1, 0] != keys_b[1, 0]
+    assert (keys_a[1, 1:] == keys_b[1, 1:]).all()
+    assert not set(band_keys(sigs, params, namespace=1).ravel()) & set(keys_a.ravel())

@@ -1,0 +1,113 @@
+"""Batched MinHash signatures and LSH band keys (Beam-free).
+
+The signatures are exactly datasketch's ``MinHash(num_perm, seed,
+scheme="affine32")`` fed with our 32-bit shingle hashes (``hashfunc`` the
+identity): the same MurmurHash3 pre-mix and the same seeded affine
+permutations, computed for many documents at once with one
+``np.minimum.reduceat``. ``tests/transforms/core/test_minhash.py`` checks the
+equality against datasketch itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+__all__ = [
+    "LshParams",
+    "lsh_params",
+    "permutations",
+    "signatures",
+    "band_keys",
+    "EMPTY_VALUE",
+]
+
+EMPTY_VALUE = np.uint32(0xFFFFFFFF)
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+# Shingles signed per block: bounds the (num_perm x block) scratch matrix.
+_BLOCK = 1 << 15
+
+
+@dataclass(frozen=True)
+class LshParams:
+    """LSH banding: ``bands`` bands of ``rows`` signature values each."""
+
+    bands: int
+    rows: int
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> LshParams:
+    """datasketch's optimal (bands, rows) for ``threshold`` with equal FP/FN weights."""
+    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return LshParams(bands=bands, rows=rows)
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) uint32 permutation parameters datasketch draws for ``seed``."""
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return a.astype(np.uint32)[:, None], b.astype(np.uint32)[:, None]
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = _FMIX32
+    values = values ^ (values >> s1)
+    values = values * m1
+    values = values ^ (values >> s2)
+    values = values * m2
+    return values ^ (values >> s3)
+
+
+def signatures(shingles: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signatures of many shingle-hash arrays, shape ``(len(shingles), num_perm)``.
+
+    Row ``i`` equals datasketch's ``MinHash(num_perm, seed, scheme="affine32",
+    hashfunc=int)`` updated with every value of ``shingles[i]``. A document
+    without shingles gets the all-``EMPTY_VALUE`` signature.
+    """
+    a, b = permutations(num_perm, seed)
+    out = np.full((len(shingles), num_perm), EMPTY_VALUE, dtype=np.uint32)
+    lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
+    nonempty = np.flatnonzero(lengths)
+    start = 0
+    while start < len(nonempty):
+        stop, total = start, 0
+        while stop < len(nonempty) and (stop == start or total + lengths[nonempty[stop]] <= _BLOCK):
+            total += lengths[nonempty[stop]]
+            stop += 1
+        docs = nonempty[start:stop]
+        values = _fmix32(np.concatenate([shingles[i] for i in docs]).astype(np.uint32))
+        permuted = a * values[None, :] + b
+        offsets = np.concatenate(([0], np.cumsum(lengths[docs])[:-1]))
+        out[docs] = np.minimum.reduceat(permuted, offsets, axis=1).T
+        start = stop
+    return out
+
+
+_BAND_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(sigs: np.ndarray, params: LshParams, namespace: int = 0) -> np.ndarray:
+    """64-bit bucket key of every band of every signature, shape ``(n, bands)``.
+
+    Two signatures share key ``[i, j]`` iff their band ``j`` values are equal
+    (up to 64-bit hash collisions). ``namespace`` separates independent LSH
+    indexes (e.g. the near-duplicate and same-story tiers) sharing one shuffle.
+    """
+    n = sigs.shape[0]
+    used = sigs[:, : params.bands * params.rows].astype(np.uint64)
+    per_band = used.reshape(n, params.bands, params.rows)
+    keys = np.zeros((n, params.bands), dtype=np.uint64)
+    for row in range(params.rows):
+        keys = (keys ^ per_band[:, :, row]) * _BAND_MIX
+        keys ^= keys >> np.uint64(31)
+    band_ids = np.arange(params.bands, dtype=np.uint64) + np.uint64(namespace) * np.uint64(1 << 16)
+    keys ^= (band_ids + np.uint64(1)) * np.uint64(0xC2B2AE3D27D4EB4F)
+    keys *= _BAND_MIX
+    keys ^= keys >> np.uint64(29)
+    return keys
