@@ -1,0 +1,202 @@
+"""FindDuplicates: LSH bands -> candidate pairs -> verify -> keep/drop decisions.
+
+The stages follow datatrove's signature -> buckets -> cluster -> filter
+split, expressed as shuffles that scale out with ``num_shards``:
+
+1. *Bands*: every article's LSH bucket keys, grouped by ``key % num_shards``.
+2. *Pairs*: within a shard, articles sharing a key become candidate pairs
+   (``transforms.core.clustering.bucket_pairs``).
+3. *Join*: pairs meet the features of both sides in two keyed joins (by the
+   shard of the earlier, then of the later article) - texts never travel.
+4. *Verify*: ``transforms.core.similarity.verify`` accepts or rejects a pair.
+5. *Resolve*: verified edges (few) are resolved in canonical order into
+   decisions (``transforms.core.clustering.resolve``).
+
+Every value that crosses a shuffle is a numpy batch, so the element count is
+``chunks x shards``, not ``articles x bands``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import apache_beam as beam
+import numpy as np
+from apache_beam.metrics import Metrics
+
+from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from transforms.core.similarity import DedupConfig, candidate_keys, verify
+from transforms.records import FeatureBatch
+
+__all__ = ["FindDuplicates", "decisions_by_key"]
+
+
+def _shard_of(keys: np.ndarray, num_shards: int) -> np.ndarray:
+    return (keys % np.uint64(num_shards)).astype(np.int64)
+
+
+def _split_by_shard(shards: np.ndarray, *columns) -> Iterator[tuple[int, tuple]]:
+    order = np.argsort(shards, kind="stable")
+    sorted_shards = shards[order]
+    bounds = np.flatnonzero(np.diff(sorted_shards)) + 1
+    for part in np.split(order, bounds):
+        if len(part):
+            yield int(shards[part[0]]), tuple(_take(column, part) for column in columns)
+
+
+def _take(column, index: np.ndarray):
+    if isinstance(column, np.ndarray):
+        return column[index]
+    return [column[i] for i in index.tolist()]
+
+
+def _band_entries(batch: FeatureBatch, config: DedupConfig, num_shards: int):
+    keys = candidate_keys(batch.features, config)
+    width = keys.shape[1]
+    flat = keys.ravel()
+    docs = np.repeat(batch.doc_keys, width)
+    ranks = np.repeat(batch.ranks, width)
+    prior = np.full(len(flat), batch.prior, dtype=bool)
+    yield from _split_by_shard(_shard_of(flat, num_shards), flat, ranks, docs, prior)
+
+
+def _features_by_shard(batch: FeatureBatch, num_shards: int):
+    prior = np.full(len(batch), batch.prior, dtype=bool)
+    yield from _split_by_shard(
+        _shard_of(batch.doc_keys, num_shards), batch.doc_keys, batch.ranks, prior, batch.features
+    )
+
+
+def _concat(parts: Iterable[tuple], index: int) -> np.ndarray:
+    arrays = [part[index] for part in parts]
+    return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+
+
+class _PairsInShardFn(beam.DoFn):
+    def __init__(self, num_shards: int, all_pairs_cap: int):
+        self._num_shards = num_shards
+        self._all_pairs_cap = all_pairs_cap
+        self._pairs = Metrics.counter("newsingest", "candidate_pairs")
+
+    def process(self, element):
+        _, parts = element
+        parts = list(parts)
+        keys, ranks, docs, prior = (_concat(parts, i) for i in range(4))
+        earlier, later = bucket_pairs(keys, ranks, docs, self._all_pairs_cap)
+        if len(earlier) == 0:
+            return
+        prior_docs = np.unique(docs[prior])
+        new_pair = ~(np.isin(earlier, prior_docs) & np.isin(later, prior_docs))
+        earlier, later = earlier[new_pair], later[new_pair]
+        self._pairs.inc(len(earlier))
+        yield from _split_by_shard(_shard_of(earlier, self._num_shards), earlier, later)
+
+
+def _feature_table(feature_parts: Iterable[tuple]) -> dict[int, tuple]:
+    table: dict[int, tuple] = {}
+    for docs, ranks, prior, features in feature_parts:
+        for doc, doc_rank, is_prior, feature in zip(
+            docs.tolist(), ranks.tolist(), prior.tolist(), features
+        ):
+            table[doc] = (doc_rank, is_prior, feature)
+    return table
+
+
+class _AttachEarlierFn(beam.DoFn):
+    """Join 1: attach the earlier article's features, re-key by the later's shard."""
+
+    def __init__(self, num_shards: int):
+        self._num_shards = num_shards
+
+    def process(self, element):
+        _, grouped = element
+        if not grouped["pairs"]:
+            return
+        table = _feature_table(grouped["features"])
+        for earlier, later in grouped["pairs"]:
+            attached = [table[doc] for doc in earlier.tolist()]
+            shards = _shard_of(later, self._num_shards)
+            for shard, (index,) in _split_by_shard(shards, np.arange(len(later))):
+                yield shard, (
+                    earlier[index],
+                    [attached[i] for i in index.tolist()],
+                    later[index],
+                )
+
+
+class _VerifyFn(beam.DoFn):
+    """Join 2: attach the later article's features and verify each pair."""
+
+    def __init__(self, config: DedupConfig):
+        self._config = config
+        self._verified = Metrics.counter("newsingest", "verified_pairs")
+
+    def process(self, element) -> Iterator[list[Edge]]:
+        _, grouped = element
+        if not grouped["pairs"]:
+            return
+        table = _feature_table(grouped["features"])
+        edges = []
+        for earlier_docs, earlier_rows, later_docs in grouped["pairs"]:
+            for a, (a_rank, a_prior, a_feat), b in zip(
+                earlier_docs.tolist(), earlier_rows, later_docs.tolist()
+            ):
+                b_rank, b_prior, b_feat = table[b]
+                if b_prior and not a_prior:
+                    a, a_rank, a_feat, b, b_rank, b_feat = b, b_rank, b_feat, a, a_rank, a_feat
+                match = verify(a_feat, b_feat, self._config)
+                if match is not None:
+                    edges.append(Edge(a, b, a_rank, b_rank, match.method, match.similarity))
+        self._verified.inc(len(edges))
+        if edges:
+            yield edges
+
+
+def decisions_by_key(edge_lists: Iterable[list[Edge]]) -> dict[int, Decision]:
+    """Resolves all verified edges into ``{removed doc_key: Decision}``."""
+    edges = [edge for edge_list in edge_lists for edge in edge_list]
+    return {decision.doc_key: decision for decision in resolve(edges)}
+
+
+class FindDuplicates(beam.PTransform):
+    """``PCollection[FeatureBatch]`` -> singleton ``PCollection[dict[int, Decision]]``.
+
+    Batches flagged ``prior`` (already-published articles from the index) take
+    part as candidates and canonicals but are never removed, and pairs between
+    two prior articles are not re-examined. The result maps every removed
+    article's ``doc_key`` to its decision; articles absent from it are kept.
+    Deterministic for any batch order, sharding or runner.
+    """
+
+    def __init__(self, config: DedupConfig, num_shards: int = 16, all_pairs_cap: int = 16):
+        super().__init__()
+        config.validate()
+        if num_shards < 1:
+            raise ValueError(f"num_shards must be >= 1, got {num_shards}")
+        if all_pairs_cap < 2:
+            raise ValueError(f"all_pairs_cap must be >= 2, got {all_pairs_cap}")
+        self._config = config
+        self._num_shards = num_shards
+        self._all_pairs_cap = all_pairs_cap
+
+    def expand(self, batches):
+        shards = self._num_shards
+        features = batches | "FeaturesByShard" >> beam.FlatMap(_features_by_shard, shards)
+        pairs = (
+            batches
+            | "BandKeys" >> beam.FlatMap(_band_entries, self._config, shards)
+            | "GroupBands" >> beam.GroupByKey()
+            | "Pairs" >> beam.ParDo(_PairsInShardFn(shards, self._all_pairs_cap))
+        )
+        with_earlier = (
+            {"pairs": pairs, "features": features}
+            | "JoinEarlier" >> beam.CoGroupByKey()
+            | "AttachEarlier" >> beam.ParDo(_AttachEarlierFn(shards))
+        )
+        return (
+            {"pairs": with_earlier, "features": features}
+            | "JoinLater" >> beam.CoGroupByKey()
+            | "Verify" >> beam.ParDo(_VerifyFn(self._config))
+            | "CollectEdges" >> beam.combiners.ToList()
+            | "Resolve" >> beam.Map(decisions_by_key)
+        )

@@ -1,0 +1,149 @@
+"""Plain element types that flow between newsingest's transforms (Beam-free).
+
+Elements are *batches* (one per chunk of input files), not single articles:
+per-element overhead on Beam runners is paid once per few hundred articles,
+and numeric work (signatures, band keys) is vectorised over the batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from schemas import ARTICLES, QUARANTINE
+
+__all__ = [
+    "FileRef",
+    "RawArticle",
+    "RawBatch",
+    "ArticleBatch",
+    "FeatureBatch",
+    "QuarantineRecord",
+    "quarantine_table",
+]
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A matched input file: its URI and size in bytes."""
+
+    uri: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """One decoded input file."""
+
+    uri: str
+    text: str
+    encoding: str
+
+
+@dataclass
+class RawBatch:
+    """Decoded articles of one chunk of input files, in input (path) order."""
+
+    articles: list[RawArticle]
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """One rejected input: why, and its raw bytes (or a pointer when too large)."""
+
+    uri: str
+    reason: str
+    detail: str
+    size_bytes: int
+    sha256: str | None
+    raw_content: bytes | None
+
+
+@dataclass
+class ArticleBatch:
+    """Normalised articles of one chunk, column-wise.
+
+    ``doc_keys`` are the 64-bit integer form of ``article_ids``
+    (``article_id == f"{doc_key:016x}"``); ``dedup_texts`` are the texts the
+    dedup features are computed from (boilerplate removed) and are never
+    written out.
+    """
+
+    doc_keys: np.ndarray
+    article_ids: list[str]
+    source_uris: list[str]
+    published_dates: list[dt.date | None]
+    published_ats: list[dt.datetime | None]
+    date_raws: list[str | None]
+    date_statuses: list[str]
+    titles: list[str | None]
+    texts: list[str]
+    content_hashes: list[str]
+    encodings: list[str]
+    dedup_texts: list[str] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.article_ids)
+
+    def to_table(self, run_id: str, ingested_at: dt.datetime) -> pa.Table:
+        """The batch as a table of the ``articles`` schema."""
+        n = len(self)
+        return pa.table(
+            {
+                "article_id": self.article_ids,
+                "source_uri": self.source_uris,
+                "published_date": self.published_dates,
+                "published_at": self.published_ats,
+                "date_raw": self.date_raws,
+                "date_status": self.date_statuses,
+                "title": self.titles,
+                "text": self.texts,
+                "content_hash": self.content_hashes,
+                "encoding": self.encodings,
+                "run_id": [run_id] * n,
+                "ingested_at": [ingested_at] * n,
+            },
+            schema=ARTICLES.arrow,
+        )
+
+
+@dataclass
+class FeatureBatch:
+    """Dedup features of one chunk: what the dedup stages carry instead of texts.
+
+    ``ranks`` orders canonical choice: lower rank wins (see
+    ``transforms.core.canonical``). ``prior`` marks articles published by an
+    earlier run: they are never removed.
+    """
+
+    doc_keys: np.ndarray
+    ranks: np.ndarray
+    features: list = field(repr=False)
+    prior: bool = False
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+
+def quarantine_table(
+    records: list[QuarantineRecord], run_id: str, ingested_at: dt.datetime
+) -> pa.Table:
+    """Records as a table of the ``quarantine`` schema, sorted by URI."""
+    records = sorted(records, key=lambda r: (r.uri, r.reason))
+    n = len(records)
+    return pa.table(
+        {
+            "source_uri": [r.uri for r in records],
+            "reason": [r.reason for r in records],
+            "detail": [r.detail for r in records],
+            "size_bytes": [r.size_bytes for r in records],
+            "sha256": [r.sha256 for r in records],
+            "raw_content": [r.raw_content for r in records],
+            "run_id": [run_id] * n,
+            "ingested_at": [ingested_at] * n,
+        },
+        schema=QUARANTINE.arrow,
+    )

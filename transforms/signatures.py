@@ -1,0 +1,44 @@
+"""ComputeSignatures: the dedup features of every article (MinHash and friends)."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import numpy as np
+
+from transforms.core.canonical import epoch_days, rank
+from transforms.core.similarity import DedupConfig, compute_features
+from transforms.records import ArticleBatch, FeatureBatch
+
+__all__ = ["ComputeSignatures", "feature_batch"]
+
+
+def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
+    """Features of one batch; identical whatever other articles share the batch."""
+    features = compute_features(
+        articles.dedup_texts,
+        articles.content_hashes,
+        [epoch_days(d) for d in articles.published_dates],
+        config,
+    )
+    ranks = np.fromiter(
+        (rank(d, t) for d, t in zip(articles.published_dates, articles.published_ats)),
+        dtype=np.int64,
+        count=len(articles),
+    )
+    return FeatureBatch(doc_keys=articles.doc_keys, ranks=ranks, features=features)
+
+
+class ComputeSignatures(beam.PTransform):
+    """``PCollection[ArticleBatch]`` -> ``PCollection[FeatureBatch]``, one per batch.
+
+    Carries only ids, canonical ranks and compact features (no texts) into the
+    dedup stages.
+    """
+
+    def __init__(self, config: DedupConfig):
+        super().__init__()
+        config.validate()
+        self._config = config
+
+    def expand(self, articles):
+        return articles | "Features" >> beam.Map(feature_batch, self._config)

@@ -1,0 +1,174 @@
+"""WriteDataset: kept articles, duplicates and quarantine as Hive-partitioned Parquet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+
+from schemas import ARTICLES, DUPLICATES, QUARANTINE
+from transforms.core.clustering import Decision
+from transforms.core.canonical import article_id
+from transforms.records import ArticleBatch, quarantine_table
+
+__all__ = ["WriteDataset", "WrittenFile", "NULL_PARTITION", "partition_name"]
+
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """One Parquet file written by a run (path relative to the dataset root)."""
+
+    table: str
+    partition: str | None
+    path: str
+    rows: int
+    counts: tuple[tuple[str, int], ...] = ()
+
+
+def partition_name(day: dt.date | None) -> str:
+    """Hive partition directory for a published date (null dates included)."""
+    return f"date={NULL_PARTITION if day is None else day.isoformat()}"
+
+
+def _split_batch(
+    batch: ArticleBatch,
+    decisions: dict[int, Decision],
+    run_id: str,
+    ingested_at: dt.datetime,
+) -> Iterator[tuple[tuple[str, str | None], pa.Table]]:
+    table = batch.to_table(run_id, ingested_at)
+    removed = [i for i, key in enumerate(batch.doc_keys.tolist()) if key in decisions]
+    if removed:
+        yield ("duplicates", None), _duplicates_table(batch, removed, decisions, run_id, ingested_at)
+        keep_mask = pa.array([key not in decisions for key in batch.doc_keys.tolist()])
+        table = table.filter(keep_mask)
+    rows_by_partition: dict[str, list[int]] = {}
+    for i, day in enumerate(table.column("published_date").to_pylist()):
+        rows_by_partition.setdefault(partition_name(day), []).append(i)
+    for partition, rows in rows_by_partition.items():
+        yield ("articles", partition), table.take(rows)
+
+
+def _duplicates_table(batch, rows, decisions, run_id, ingested_at) -> pa.Table:
+    keys = batch.doc_keys.tolist()
+    chosen = [decisions[keys[i]] for i in rows]
+    return pa.table(
+        {
+            "article_id": [batch.article_ids[i] for i in rows],
+            "source_uri": [batch.source_uris[i] for i in rows],
+            "duplicate_of": [article_id(d.duplicate_of) for d in chosen],
+            "similarity": [d.similarity for d in chosen],
+            "method": [d.method for d in chosen],
+            "published_date": [batch.published_dates[i] for i in rows],
+            "content_hash": [batch.content_hashes[i] for i in rows],
+            "run_id": [run_id] * len(rows),
+            "ingested_at": [ingested_at] * len(rows),
+        },
+        schema=DUPLICATES.arrow,
+    )
+
+
+_SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "quarantine": QUARANTINE}
+_SORT_KEYS = {"articles": "article_id", "duplicates": "article_id", "quarantine": "source_uri"}
+
+
+def write_parquet(path: str, table: pa.Table) -> None:
+    """Writes ``table`` to ``path`` through Beam's FileSystems (local or remote)."""
+    with FileSystems.create(path) as handle:
+        pq.write_table(table, handle, compression="zstd")
+
+
+class _WriteGroupFn(beam.DoFn):
+    def __init__(self, root: str, run_id: str, max_rows_per_file: int):
+        self._root = root.rstrip("/")
+        self._run_id = run_id
+        self._max_rows = max_rows_per_file
+
+    def process(self, element) -> Iterator[WrittenFile]:
+        (table_name, partition), tables = element
+        schema = _SCHEMAS[table_name]
+        table = pa.concat_tables(list(tables)).cast(schema.arrow)
+        table = table.sort_by(_SORT_KEYS[table_name]).replace_schema_metadata(
+            schema.arrow.metadata
+        )
+        folder = table_name if partition is None else f"{table_name}/{partition}"
+        counts = _counts(table_name, table)
+        for index, start in enumerate(range(0, table.num_rows, self._max_rows)):
+            part = table.slice(start, self._max_rows)
+            relative = f"{folder}/part-{self._run_id}-{index:05d}.parquet"
+            write_parquet(f"{self._root}/{relative}", part)
+            yield WrittenFile(table_name, partition, relative, part.num_rows, counts if index == 0 else ())
+
+
+def _counts(table_name: str, table: pa.Table) -> tuple[tuple[str, int], ...]:
+    column = {"duplicates": "method", "quarantine": "reason"}.get(table_name)
+    if column is None:
+        return ()
+    values = pc.value_counts(table.column(column)).to_pylist()
+    return tuple(sorted((v["values"], v["counts"]) for v in values))
+
+
+class WriteDataset(beam.PTransform):
+    """Writes a run's output under ``root`` and returns ``PCollection[WrittenFile]``.
+
+    Input: a dict with ``articles`` (``PCollection[ArticleBatch]``),
+    ``decisions`` (singleton ``dict[int, Decision]`` from ``FindDuplicates``)
+    and ``quarantine`` (``PCollection[QuarantineRecord]``). Writes
+    ``articles/date=YYYY-MM-DD/part-<run>-NNNNN.parquet`` (null dates under
+    ``date=__HIVE_DEFAULT_PARTITION__``), ``duplicates/part-<run>-NNNNN.parquet``
+    and ``quarantine/part-<run>-NNNNN.parquet``, each with its schema from
+    ``schemas`` and rows sorted by id, so the bytes do not depend on batch
+    order or worker count. Empty tables produce no file.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        run_id: str,
+        ingested_at: dt.datetime,
+        max_rows_per_file: int = 1_000_000,
+    ):
+        super().__init__()
+        if not root:
+            raise ValueError("root is required")
+        if max_rows_per_file < 1:
+            raise ValueError(f"max_rows_per_file must be >= 1, got {max_rows_per_file}")
+        if ingested_at.tzinfo is None:
+            raise ValueError("ingested_at must be timezone-aware")
+        self._root = root
+        self._run_id = run_id
+        self._ingested_at = ingested_at
+        self._max_rows = max_rows_per_file
+
+    def expand(self, inputs):
+        run_id, ingested_at = self._run_id, self._ingested_at
+        articles = inputs["articles"] | "ApplyDecisions" >> beam.FlatMap(
+            _split_batch,
+            beam.pvalue.AsSingleton(inputs["decisions"]),
+            run_id,
+            ingested_at,
+        )
+        quarantine = (
+            inputs["quarantine"]
+            | "KeyQuarantine" >> beam.Map(lambda record: (("quarantine", None), record))
+            | "GroupQuarantine" >> beam.GroupByKey()
+            | "QuarantineTable"
+            >> beam.MapTuple(
+                lambda key, records: (key, quarantine_table(list(records), run_id, ingested_at))
+            )
+        )
+        return (
+            (articles, quarantine)
+            | "AllTables" >> beam.Flatten()
+            | "GroupFiles" >> beam.GroupByKey()
+            | "WriteFiles" >> beam.ParDo(_WriteGroupFn(self._root, run_id, self._max_rows))
+        )
+
