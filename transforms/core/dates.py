@@ -15,8 +15,9 @@ Guarantees:
 Where a header is recognised:
   * After leading whitespace and a BOM, the text starts with a label -- ``date``,
     ``dated``, ``published``, ``first published``, ``publication date``,
-    ``posted``, ``updated``, ``last updated`` (``on``/``at`` may follow the last
-    four), in any case, with or without a colon. The value may follow on the same
+    ``posted``, ``updated``, ``last updated`` (``on``/``at`` may follow
+    ``published``, ``posted`` and ``updated``), in any case, with or without a
+    colon. The value may follow on the same
     line (the seeds' inline ``" date 2024-03-28 Body..."``) or on the next line.
   * Without a colon the label counts only if a date-shaped value follows, so prose
     such as ``"Updated guidance ..."`` or ``"Date night ..."`` stays body text.
@@ -49,7 +50,9 @@ Times follow the date after ``T``, whitespace, a comma and/or ``at``:
 microseconds), ``9:15 AM``, ``9 p.m.``. Seconds run 0..59 (no leap second).
 
 Zones: ``Z``, offsets ``+09:00``/``+0900``/``+09``, ``UTC+9``/``GMT-05:00`` and the
-names in ``_ZONE_OFFSETS`` (RFC 2822 meanings for EST/CST/MST/PST; IST is India).
+upper-case names UT UTC GMT WET EST EDT CST CDT MST MDT PST PDT AKST AKDT HST BST
+CET WEST CEST EET EEST MSK IST PKT ICT WIB SGT HKT AWST JST KST ACST AEST AEDT
+NZST NZDT (RFC 2822 meanings for the US names, so CST is US Central; IST is India).
 ``ET``/``CT``/``MT``/``PT`` resolve daylight saving by the US rules (second Sunday
 of March to first Sunday of November from 2007, first Sunday of April to last
 Sunday of October before). A time without a zone is taken as UTC.
@@ -58,9 +61,10 @@ Invalid values: a label followed by a date-shaped value that is impossible
 (``2024-02-30``, month 13, year outside the window, hour 25) is ``DATE_INVALID``
 with ``date_raw`` the date-shaped text. A label with a colon followed by anything
 else is also invalid: ``date_raw`` is the rest of the label's line when that line
-is short (``_SHORT_VALUE`` characters), else its first word plus any directly
-following words that contain digits or are month names. The body starts after
-``date_raw``.
+is short (at most 40 characters), else its first word plus any directly following
+words that contain digits or are month names. A first line that is entirely an
+impossible date-shaped value (``2024-02-30``) is invalid too. The body starts after
+``date_raw``; leading whitespace and BOMs are always stripped from it.
 """
 
 from __future__ import annotations
@@ -320,9 +324,7 @@ def _build(match: re.Match[str]) -> tuple[dt.date, dt.datetime | None]:
         return date, None
     hour, minute, second, micro = _time(groups)
     offset = _offset(groups["z"], date, hour)
-    local = dt.datetime(
-        date.year, date.month, date.day, hour, minute, second, micro, tzinfo=_UTC
-    )
+    local = dt.datetime(date.year, date.month, date.day, hour, minute, second, micro, tzinfo=_UTC)
     return date, local - dt.timedelta(minutes=offset)
 
 
