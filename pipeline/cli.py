@@ -1,0 +1,121 @@
+"""The ``newsingest`` command line: a thin entry point over pipeline assembly."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipeline.build import build_pipeline
+from pipeline.commit import commit_run
+from pipeline.config import RunConfig
+from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
+
+__all__ = ["main", "run"]
+
+_DESCRIPTION = """\
+newsingest: ingest raw news-article files into deduplicated, Hive-partitioned Parquet.
+
+commands:
+  run     ingest files (batch) into a dataset: newsingest run --input DIR --output OUT
+"""
+
+_RUN_EPILOG = """\
+Any Apache Beam pipeline option is accepted as well, e.g. --runner=DataflowRunner
+--project=... --region=... --temp_location=gs://..., or --direct_num_workers=2
+--direct_running_mode=multi_processing. Without --runner the local FnApiRunner
+(Beam's DirectRunner engine) is used.
+"""
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsingest run",
+        description="Read, normalise, deduplicate and write one batch of article files.",
+        epilog=_RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_run_arguments(parser)
+    return parser
+
+
+def _runner(options: PipelineOptions):
+    name = options.view_as(StandardOptions).runner
+    if name in (None, "DirectRunner", "direct"):
+        from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+        return FnApiRunner()
+    return None
+
+
+def run(config: RunConfig, options: PipelineOptions) -> dict:
+    """Runs the pipeline for ``config`` and commits it; returns the run manifest."""
+    started = time.perf_counter()
+    runner = _runner(options)
+    with beam.Pipeline(runner=runner, options=options) as p:
+        build_pipeline(p, config)
+    pipeline_s = time.perf_counter() - started
+    manifest = commit_run(config, {"pipeline": round(pipeline_s, 3)})
+    manifest["timings_s"]["wall"] = round(time.perf_counter() - started, 3)
+    return manifest
+
+
+def format_summary(manifest: dict) -> str:
+    """A human-readable run summary."""
+    counts = manifest["counts"]
+    wall = manifest["timings_s"]["wall"]
+    by_method = ", ".join(f"{k} {v}" for k, v in counts["duplicates_by_method"].items()) or "none"
+    by_reason = ", ".join(f"{k} {v}" for k, v in counts["quarantined_by_reason"].items()) or "none"
+    rate = counts["read"] / wall if wall else 0.0
+    lines = [
+        f"run {manifest['run_id']} committed",
+        f"  read         {counts['read']}",
+        f"  kept         {counts['kept']}",
+        f"  duplicates   {counts['duplicates']} ({by_method})",
+        f"  quarantined  {counts['quarantined']} ({by_reason})",
+        "  per date     "
+        + (", ".join(f"{d}: {n}" for d, n in counts["per_date"].items()) or "none"),
+        f"  wall time    {wall:.2f} s ({rate:,.0f} docs/s)",
+    ]
+    return "\n".join(lines)
+
+
+def _run_command(argv: list[str]) -> int:
+    _run_parser().parse_known_args(argv)
+    options = PipelineOptions(argv)
+    options.view_as(NewsIngestOptions)
+    try:
+        config = to_run_config(options)
+    except ValueError as error:
+        print(f"newsingest run: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        manifest = run(config, options)
+    except Exception as error:
+        print(f"newsingest run: failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(format_summary(manifest))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``newsingest`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    commands = {"run": _run_command}
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_DESCRIPTION)
+        return 0 if argv else 2
+    command = commands.get(argv[0])
+    if command is None:
+        print(f"newsingest: unknown command {argv[0]!r}\n\n{_DESCRIPTION}", file=sys.stderr)
+        return 2
+    return command(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

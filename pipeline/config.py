@@ -1,0 +1,72 @@
+"""RunConfig: every setting of one ``newsingest run``, validated once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from transforms.core.similarity import DedupConfig
+
+__all__ = ["RunConfig"]
+
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Settings of one run.
+
+    Attributes:
+        inputs: files, directories or globs to ingest.
+        output: dataset root; staging, manifests and the index live under it.
+        run_id: names the run's files and manifest (``[A-Za-z0-9._-]``).
+        ingested_at: the run's start time (UTC), stored with every row.
+        chunk_size: input files per work item.
+        max_file_bytes: larger inputs are quarantined as ``too_large``.
+        num_shards: keys of the dedup shuffles.
+        max_rows_per_file: split output files above this many rows.
+        dedup: dedup tiers and thresholds.
+    """
+
+    inputs: tuple[str, ...]
+    output: str
+    run_id: str
+    ingested_at: dt.datetime
+    chunk_size: int = 500
+    max_file_bytes: int = 10 << 20
+    num_shards: int = 16
+    max_rows_per_file: int = 1_000_000
+    dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
+
+    def validate(self) -> None:
+        """Raises ValueError naming the first bad setting."""
+        if not self.inputs:
+            raise ValueError("--input is required")
+        if not self.output:
+            raise ValueError("--output is required")
+        if not _RUN_ID.match(self.run_id):
+            raise ValueError(f"--run_id {self.run_id!r} must match {_RUN_ID.pattern}")
+        if self.ingested_at.tzinfo is None:
+            raise ValueError("ingested_at must be timezone-aware")
+        for name in ("chunk_size", "max_file_bytes", "num_shards", "max_rows_per_file"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        self.dedup.validate()
+
+    @property
+    def staging(self) -> str:
+        """Where the run writes before it commits."""
+        return f"{self.output}/_staging/{self.run_id}"
+
+    def settings(self) -> dict:
+        """JSON-ready settings for the run manifest."""
+        return {
+            "inputs": list(self.inputs),
+            "chunk_size": self.chunk_size,
+            "max_file_bytes": self.max_file_bytes,
+            "num_shards": self.num_shards,
+            "max_rows_per_file": self.max_rows_per_file,
+            "dedup": dataclasses.asdict(self.dedup),
+        }

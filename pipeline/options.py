@@ -1,0 +1,130 @@
+"""Command-line options: one PipelineOptions subclass, turned into RunConfig once."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import secrets
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.config import RunConfig
+from transforms.core.similarity import DedupConfig
+
+__all__ = ["NewsIngestOptions", "add_run_arguments", "to_run_config", "DEDUP_PREFIX"]
+
+DEDUP_PREFIX = "dedup_"
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds newsingest's own ``run`` options (Beam's options are accepted besides)."""
+    parser.add_argument(
+        "--input",
+        action="append",
+        required=True,
+        help="Input file, directory (read recursively) or glob; local, gs:// or s3://. Repeatable.",
+    )
+    parser.add_argument("--output", required=True, help="Dataset root directory (local or bucket).")
+    parser.add_argument(
+        "--run_id",
+        "--run-id",
+        dest="run_id",
+        default=None,
+        help="Identifier of this run (default: UTC start time plus a random suffix).",
+    )
+    parser.add_argument(
+        "--chunk_size",
+        "--chunk-size",
+        dest="chunk_size",
+        type=int,
+        default=500,
+        help="Input files per work item (default 500).",
+    )
+    parser.add_argument(
+        "--max_file_bytes",
+        "--max-file-bytes",
+        dest="max_file_bytes",
+        type=int,
+        default=10 << 20,
+        help="Larger files (or larger after decompression) are quarantined (default 10 MiB).",
+    )
+    parser.add_argument(
+        "--num_shards",
+        "--num-shards",
+        dest="num_shards",
+        type=int,
+        default=16,
+        help="Shards of the dedup shuffles; raise on distributed runners (default 16).",
+    )
+    parser.add_argument(
+        "--max_rows_per_file",
+        "--max-rows-per-file",
+        dest="max_rows_per_file",
+        type=int,
+        default=1_000_000,
+        help="Rows per output Parquet file before it is split (default 1,000,000).",
+    )
+    defaults = DedupConfig()
+    for field in dataclasses.fields(DedupConfig):
+        default = getattr(defaults, field.name)
+        flag = field.name.replace("_", "-")
+        kind = _arg_type(default)
+        parser.add_argument(
+            f"--{DEDUP_PREFIX}{field.name}",
+            f"--{DEDUP_PREFIX.replace('_', '-')}{flag}",
+            dest=f"{DEDUP_PREFIX}{field.name}",
+            type=kind,
+            default=default,
+            help=f"{field.metadata.get('help', 'Dedup knob')} (default {default}).",
+        )
+
+
+def _arg_type(default):
+    if isinstance(default, bool):
+        return _parse_bool
+    return type(default)
+
+
+def _parse_bool(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+class NewsIngestOptions(PipelineOptions):
+    """newsingest's options, parsed beside every standard Beam option."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        add_run_arguments(parser)
+
+
+def default_run_id(now: dt.datetime) -> str:
+    """``YYYYMMDDTHHMMSSZ-<6 hex>``: sortable by start time, unique across hosts."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> RunConfig:
+    """The validated RunConfig for parsed ``options``; raises ValueError on bad values."""
+    view = options.view_as(NewsIngestOptions)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    dedup = DedupConfig(
+        **{f.name: getattr(view, DEDUP_PREFIX + f.name) for f in dataclasses.fields(DedupConfig)}
+    )
+    config = RunConfig(
+        inputs=tuple(view.input),
+        output=view.output.rstrip("/"),
+        run_id=view.run_id or default_run_id(now),
+        ingested_at=now,
+        chunk_size=view.chunk_size,
+        max_file_bytes=view.max_file_bytes,
+        num_shards=view.num_shards,
+        max_rows_per_file=view.max_rows_per_file,
+        dedup=dedup,
+    )
+    config.validate()
+    return config
