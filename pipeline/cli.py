@@ -8,6 +8,7 @@ import sys
 import time
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import build_pipeline
@@ -52,8 +53,16 @@ def _runner(options: PipelineOptions):
     return None
 
 
+def check_inputs(inputs: tuple[str, ...]) -> None:
+    """Raises FileNotFoundError for an input path (not a glob) that does not exist."""
+    for path in inputs:
+        if not any(ch in path for ch in "*?[") and not FileSystems.exists(path):
+            raise FileNotFoundError(f"input {path!r} does not exist")
+
+
 def run(config: RunConfig, options: PipelineOptions) -> dict:
     """Runs the pipeline for ``config`` and commits it; returns the run manifest."""
+    check_inputs(config.inputs)
     started = time.perf_counter()
     runner = _runner(options)
     with beam.Pipeline(runner=runner, options=options) as p:
