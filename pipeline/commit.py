@@ -57,7 +57,6 @@ def summarize(report: dict) -> dict:
     }
 
 
-
 def commit_run(config: RunConfig, timings: dict[str, float]) -> dict:
     """Checks the staged run's accounting, moves its files into place, writes its manifest.
 

@@ -17,19 +17,25 @@ def run_cli(*args: str) -> int:
 
 def articles(out: Path) -> list[dict]:
     """Kept articles via DuckDB with Hive partitioning, sorted by source_uri."""
-    return duckdb.sql(
-        f"select * from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) "
-        "order by source_uri"
-    ).to_arrow_table().to_pylist()
+    return (
+        duckdb.sql(
+            f"select * from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) "
+            "order by source_uri"
+        )
+        .to_arrow_table()
+        .to_pylist()
+    )
 
 
 def table(out: Path, name: str) -> list[dict]:
     """Rows of a flat table (duplicates, quarantine) via DuckDB, or [] if none written."""
     if not glob.glob(f"{out}/{name}/*.parquet"):
         return []
-    return duckdb.sql(
-        f"select * from read_parquet('{out}/{name}/*.parquet') order by source_uri"
-    ).to_arrow_table().to_pylist()
+    return (
+        duckdb.sql(f"select * from read_parquet('{out}/{name}/*.parquet') order by source_uri")
+        .to_arrow_table()
+        .to_pylist()
+    )
 
 
 def manifests(out: Path) -> list[dict]:

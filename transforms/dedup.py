@@ -96,7 +96,7 @@ def _feature_table(feature_parts: Iterable[tuple]) -> dict[int, tuple]:
     table: dict[int, tuple] = {}
     for docs, ranks, prior, features in feature_parts:
         for doc, doc_rank, is_prior, feature in zip(
-            docs.tolist(), ranks.tolist(), prior.tolist(), features
+            docs.tolist(), ranks.tolist(), prior.tolist(), features, strict=True
         ):
             table[doc] = (doc_rank, is_prior, feature)
     return table
@@ -117,10 +117,13 @@ class _AttachEarlierFn(beam.DoFn):
             attached = [table[doc] for doc in earlier.tolist()]
             shards = _shard_of(later, self._num_shards)
             for shard, (index,) in _split_by_shard(shards, np.arange(len(later))):
-                yield shard, (
-                    earlier[index],
-                    [attached[i] for i in index.tolist()],
-                    later[index],
+                yield (
+                    shard,
+                    (
+                        earlier[index],
+                        [attached[i] for i in index.tolist()],
+                        later[index],
+                    ),
                 )
 
 
@@ -139,7 +142,7 @@ class _VerifyFn(beam.DoFn):
         edges = []
         for earlier_docs, earlier_rows, later_docs in grouped["pairs"]:
             for a, (a_rank, a_prior, a_feat), b in zip(
-                earlier_docs.tolist(), earlier_rows, later_docs.tolist()
+                earlier_docs.tolist(), earlier_rows, later_docs.tolist(), strict=True
             ):
                 b_rank, b_prior, b_feat = table[b]
                 if b_prior and not a_prior:

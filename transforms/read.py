@@ -17,7 +17,14 @@ from apache_beam.pvalue import PBegin
 from transforms.core.decoding import Rejected, decode_text, decompress
 from transforms.records import FileRef, QuarantineRecord, RawArticle, RawBatch
 
-__all__ = ["ReadArticles", "QUARANTINE_TAG", "MATCHED_TAG", "input_pattern", "is_ignored_name", "read_file_refs"]
+__all__ = [
+    "ReadArticles",
+    "QUARANTINE_TAG",
+    "MATCHED_TAG",
+    "input_pattern",
+    "is_ignored_name",
+    "read_file_refs",
+]
 
 QUARANTINE_TAG = "quarantine"
 MATCHED_TAG = "matched"

@@ -21,7 +21,7 @@ def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
         config,
     )
     ranks = np.fromiter(
-        (rank(d, t) for d, t in zip(articles.published_dates, articles.published_ats)),
+        (rank(d, t) for d, t in zip(articles.published_dates, articles.published_ats, strict=True)),
         dtype=np.int64,
         count=len(articles),
     )

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import ARTICLES, DUPLICATES, QUARANTINE
-from transforms.core.clustering import Decision
 from transforms.core.canonical import article_id
+from transforms.core.clustering import Decision
 from transforms.records import ArticleBatch, quarantine_table
 
 __all__ = ["WriteDataset", "WrittenFile", "NULL_PARTITION", "partition_name"]
@@ -47,7 +47,10 @@ def _split_batch(
     table = batch.to_table(run_id, ingested_at)
     removed = [i for i, key in enumerate(batch.doc_keys.tolist()) if key in decisions]
     if removed:
-        yield ("duplicates", None), _duplicates_table(batch, removed, decisions, run_id, ingested_at)
+        yield (
+            ("duplicates", None),
+            _duplicates_table(batch, removed, decisions, run_id, ingested_at),
+        )
         keep_mask = pa.array([key not in decisions for key in batch.doc_keys.tolist()])
         table = table.filter(keep_mask)
     rows_by_partition: dict[str, list[int]] = {}
@@ -96,16 +99,16 @@ class _WriteGroupFn(beam.DoFn):
         (table_name, partition), tables = element
         schema = _SCHEMAS[table_name]
         table = pa.concat_tables(list(tables)).cast(schema.arrow)
-        table = table.sort_by(_SORT_KEYS[table_name]).replace_schema_metadata(
-            schema.arrow.metadata
-        )
+        table = table.sort_by(_SORT_KEYS[table_name]).replace_schema_metadata(schema.arrow.metadata)
         folder = table_name if partition is None else f"{table_name}/{partition}"
         counts = _counts(table_name, table)
         for index, start in enumerate(range(0, table.num_rows, self._max_rows)):
             part = table.slice(start, self._max_rows)
             relative = f"{folder}/part-{self._run_id}-{index:05d}.parquet"
             write_parquet(f"{self._root}/{relative}", part)
-            yield WrittenFile(table_name, partition, relative, part.num_rows, counts if index == 0 else ())
+            yield WrittenFile(
+                table_name, partition, relative, part.num_rows, counts if index == 0 else ()
+            )
 
 
 def _counts(table_name: str, table: pa.Table) -> tuple[tuple[str, int], ...]:
@@ -171,4 +174,3 @@ class WriteDataset(beam.PTransform):
             | "GroupFiles" >> beam.GroupByKey()
             | "WriteFiles" >> beam.ParDo(_WriteGroupFn(self._root, run_id, self._max_rows))
         )
-

@@ -71,8 +71,11 @@ def test_output_is_readable_by_pyarrow_with_declared_schemas(sample_dir, tmp_pat
     assert loaded.num_rows == len(EXPECTED_KEPT)
     for name in ARTICLES.arrow.names:
         assert loaded.schema.field(name).type == ARTICLES.arrow.field(name).type
-    for folder, schema in (("articles", ARTICLES), ("duplicates", DUPLICATES),
-                           ("quarantine", QUARANTINE)):
+    for folder, schema in (
+        ("articles", ARTICLES),
+        ("duplicates", DUPLICATES),
+        ("quarantine", QUARANTINE),
+    ):
         for path in sorted(out.glob(f"{folder}/**/*.parquet")):
             assert pq.read_schema(path).remove_metadata() == schema.arrow.remove_metadata()
             assert schema_of_file(str(path)) == (schema.name, "1")
@@ -83,8 +86,16 @@ def test_same_input_gives_same_rows_whatever_chunking_and_sharding(sample_dir, t
     assert run_cli("--input", str(sample_dir), "--output", str(first), "--run-id", "r1") == 0
     assert (
         run_cli(
-            "--input", str(sample_dir), "--output", str(second), "--run-id", "r1",
-            "--chunk-size", "1", "--num-shards", "3",
+            "--input",
+            str(sample_dir),
+            "--output",
+            str(second),
+            "--run-id",
+            "r1",
+            "--chunk-size",
+            "1",
+            "--num-shards",
+            "3",
         )
         == 0
     )
@@ -102,5 +113,7 @@ def test_same_input_gives_same_rows_whatever_chunking_and_sharding(sample_dir, t
 
 
 def test_bad_options_give_clear_errors(tmp_path, capsys):
-    assert run_cli("--input", str(tmp_path), "--output", str(tmp_path / "o"), "--chunk-size", "0") == 2
+    assert (
+        run_cli("--input", str(tmp_path), "--output", str(tmp_path / "o"), "--chunk-size", "0") == 2
+    )
     assert "--chunk_size must be >= 1" in capsys.readouterr().err

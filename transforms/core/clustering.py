@@ -37,7 +37,7 @@ def bucket_pairs(
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     sizes = np.diff(np.append(starts, len(keys)))
     firsts, seconds = [], []
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
         members = docs[start : start + size]
         if size <= all_pairs_cap:
             left, right = np.triu_indices(size, k=1)

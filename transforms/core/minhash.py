@@ -27,7 +27,13 @@ __all__ = [
 ]
 
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_FMIX32 = (
+    np.uint32(16),
+    np.uint32(0x85EBCA6B),
+    np.uint32(13),
+    np.uint32(0xC2B2AE35),
+    np.uint32(16),
+)
 # Shingles signed per block: bounds the (num_perm x block) scratch matrix.
 _BLOCK = 1 << 15
 

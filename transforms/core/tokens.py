@@ -98,6 +98,6 @@ def shingle_hashes(hashes: np.ndarray, n: int) -> np.ndarray:
     for position in range(width):
         combined += hashes[position : position + windows] * _POSITION_MULTIPLIERS[position]
     combined ^= combined >> np.uint64(29)
-    return (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32) ^ (combined >> np.uint64(32)).astype(
-        np.uint32
-    )
+    return (combined & np.uint64(0xFFFFFFFF)).astype(np.uint32) ^ (
+        combined >> np.uint64(32)
+    ).astype(np.uint32)

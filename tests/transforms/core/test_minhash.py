@@ -31,7 +31,7 @@ TEXTS = [
 def test_batched_signatures_equal_datasketch(num_perm, seed):
     shingles = [_shingles(t) for t in TEXTS]
     batched = signatures(shingles, num_perm=num_perm, seed=seed)
-    for row, doc in zip(batched, shingles):
+    for row, doc in zip(batched, shingles, strict=True):
         if len(doc) == 0:
             assert (row == EMPTY_VALUE).all()
         else:
@@ -47,7 +47,9 @@ def test_signature_does_not_depend_on_batch_composition():
 
 def test_shingles_are_order_sensitive_and_keep_numbers():
     assert _shingles("a b c d e")[0] != _shingles("b a c d e")[0]
-    assert set(_shingles("Net 46 cts vs 31 cts today")) != set(_shingles("Net 47 cts vs 31 cts today"))
+    assert set(_shingles("Net 46 cts vs 31 cts today")) != set(
+        _shingles("Net 47 cts vs 31 cts today")
+    )
 
 
 def test_short_document_gets_one_shingle():

@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+
+
+def _u64(values):
+    return np.array(values, dtype=np.uint64)
+
+
+def test_bucket_pairs_orders_by_rank_then_key_and_dedups_across_buckets():
+    keys = _u64([7, 7, 7, 9, 9, 11])
+    ranks = np.array([5, 1, 3, 5, 1, 0], dtype=np.int64)
+    docs = _u64([100, 200, 300, 100, 200, 400])
+    earlier, later = bucket_pairs(keys, ranks, docs)
+    assert sorted(zip(earlier.tolist(), later.tolist(), strict=True)) == [(200, 100), (200, 300), (300, 100)]
+
+
+def test_large_buckets_pair_only_with_the_first_member():
+    size = 40
+    keys = _u64([1] * size)
+    ranks = np.arange(size, 0, -1, dtype=np.int64)
+    docs = _u64(range(size))
+    earlier, later = bucket_pairs(keys, ranks, docs, all_pairs_cap=8)
+    assert set(earlier.tolist()) == {size - 1}
+    assert len(later) == size - 1
+
+
+def test_bucket_pairs_is_independent_of_input_order():
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 20, 300).astype(np.uint64)
+    ranks = rng.integers(0, 5, 300)
+    docs = rng.permutation(300).astype(np.uint64)
+    reference = bucket_pairs(keys, ranks, docs)
+    order = rng.permutation(300)
+    shuffled = bucket_pairs(keys[order], ranks[order], docs[order])
+    for a, b in zip(reference, shuffled, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _edge(earlier, later, method="near", similarity=0.9):
+    return Edge(earlier, later, earlier, later, method, similarity)
+
+
+def test_resolve_never_chains_through_a_removed_document():
+    decisions = resolve([_edge(1, 2), _edge(2, 3)])
+    assert decisions == [Decision(2, 1, "near", 0.9)]
+
+
+def test_resolve_prefers_exact_then_similarity_then_rank():
+    decisions = resolve(
+        [_edge(1, 5, "story", 0.99), _edge(2, 5, "exact", 1.0), _edge(3, 5, "near", 0.95)]
+    )
+    assert decisions == [Decision(5, 2, "exact", 1.0)]
+    decisions = resolve([_edge(1, 5, "near", 0.8), _edge(2, 5, "near", 0.9)])
+    assert decisions == [Decision(5, 2, "near", 0.9)]
+
+
+def test_resolve_links_each_duplicate_to_a_kept_canonical():
+    edges = [_edge(1, 2), _edge(1, 3), _edge(2, 3), _edge(3, 4)]
+    decisions = {d.doc_key: d.duplicate_of for d in resolve(edges)}
+    assert decisions == {2: 1, 3: 1}
+    assert all(target not in decisions for target in decisions.values())
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]])
+def test_resolve_is_order_independent(order):
+    edges = [_edge(1, 2), _edge(1, 3), _edge(2, 3), _edge(3, 4)]
+    assert resolve([edges[i] for i in order]) == resolve(edges)

@@ -1,0 +1,84 @@
+"""FindDuplicates on a real Beam runner, with TestPipeline and assert_that."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import apache_beam as beam
+import numpy as np
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from transforms.core.canonical import rank
+from transforms.core.similarity import DedupConfig, compute_features
+from transforms.core.text import content_hash
+from transforms.dedup import FindDuplicates
+from transforms.records import FeatureBatch
+
+BASE = (
+    "The city council of Graz approved a new tram line on Tuesday linking the main station "
+    "with the university campus and the hospital district, with construction due to start "
+    "in autumn and the first trams expected to run in 2027, officials said after the vote. "
+    "The line will be 4.8 kilometres long with nine stops, and the regional government has "
+    "promised to cover half of the 120 million euro cost. Opposition councillors criticised "
+    "the plan for removing 300 parking spaces along Elisabethstrasse, while cycling groups "
+    "welcomed a protected bike lane that will run beside the tracks for most of the route. "
+    "Residents will be able to comment on the detailed design at public meetings in May, "
+    "and the transport authority said buses would replace trams during the works."
+)
+LIGHT_EDIT = BASE.replace("in May", "in early May")
+OTHER = (
+    "Heavy snow closed the Brenner motorway for six hours on Sunday, stranding hundreds of "
+    "lorries between Innsbruck and the Italian border before ploughs cleared the lanes."
+)
+TEXTS = {1: BASE, 2: BASE, 3: LIGHT_EDIT, 4: OTHER}
+DAYS = {1: 10, 2: 11, 3: 12, 4: 10}
+
+
+def _batch(keys, prior=False):
+    config = DedupConfig()
+    texts = [TEXTS[k] for k in keys]
+    days = [DAYS[k] for k in keys]
+    features = compute_features(texts, [content_hash(t) for t in texts], days, config)
+    ranks = [rank(dt.date(1970, 1, 1) + dt.timedelta(days=d), None) for d in days]
+    return FeatureBatch(
+        doc_keys=np.array(keys, dtype=np.uint64),
+        ranks=np.array(ranks, dtype=np.int64),
+        features=features,
+        prior=prior,
+    )
+
+
+def _summary(decisions):
+    return sorted((k, d.duplicate_of, d.method) for k, d in decisions.items())
+
+
+@pytest.mark.parametrize("layout,shards", [([[1, 2, 3, 4]], 16), ([[4, 3], [2], [1]], 1)])
+def test_exact_and_near_duplicates_point_at_the_earliest_article(local_runner, layout, shards):
+    with TestPipeline(runner=local_runner) as p:
+        batches = p | beam.Create([_batch(keys) for keys in layout])
+        decisions = batches | FindDuplicates(DedupConfig(), num_shards=shards)
+        assert_that(
+            decisions | beam.Map(_summary),
+            equal_to([[(2, 1, "exact"), (3, 1, "near")]]),
+        )
+
+
+def test_prior_articles_stay_canonical_even_when_later(local_runner):
+    with TestPipeline(runner=local_runner) as p:
+        prior = p | "Prior" >> beam.Create([_batch([3], prior=True)])
+        new = p | "New" >> beam.Create([_batch([1, 4])])
+        decisions = (prior, new) | beam.Flatten() | FindDuplicates(DedupConfig())
+        assert_that(decisions | beam.Map(_summary), equal_to([[(1, 3, "near")]]))
+
+
+def test_no_input_gives_no_decisions(local_runner):
+    with TestPipeline(runner=local_runner) as p:
+        empty = p | beam.Create([], reshuffle=False).with_output_types(FeatureBatch)
+        assert_that(empty | FindDuplicates(DedupConfig()), equal_to([{}]))
+
+
+def test_bad_arguments_fail_at_construction():
+    with pytest.raises(ValueError, match="num_shards"):
+        FindDuplicates(DedupConfig(), num_shards=0)
