@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import time
@@ -18,12 +19,27 @@ from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
 
 __all__ = ["main", "run"]
 
-_DESCRIPTION = """\
-newsingest: ingest raw news-article files into deduplicated, Hive-partitioned Parquet.
+# Sub-commands: name -> (module with ``main(argv) -> int``, one-line summary).
+COMMANDS = {
+    "run": ("pipeline.cli", "ingest a batch of files into a dataset"),
+    "watch": ("pipeline.watch", "ingest files continuously as they land"),
+    "runs": ("pipeline.runs", "list a dataset's committed runs with their counts"),
+    "compact": ("pipeline.compact", "merge small files of a dataset, atomically"),
+    "load": ("pipeline.load", "load a dataset into a warehouse (duckdb) incrementally"),
+    "report": ("pipeline.report", "write a self-contained HTML report of a run"),
+}
 
-commands:
-  run     ingest files (batch) into a dataset: newsingest run --input DIR --output OUT
-"""
+
+def _description() -> str:
+    lines = [
+        "newsingest: ingest raw news-article files into deduplicated, Hive-partitioned Parquet.",
+        "",
+        "usage: newsingest COMMAND [options]   (newsingest COMMAND --help for details)",
+        "",
+        "commands:",
+    ]
+    lines += [f"  {name:<8} {summary}" for name, (_, summary) in COMMANDS.items()]
+    return "\n".join(lines)
 
 _RUN_EPILOG = """\
 Any Apache Beam pipeline option is accepted as well, e.g. --runner=DataflowRunner
@@ -111,19 +127,25 @@ def _run_command(argv: list[str]) -> int:
     return 0
 
 
+def run_main(argv: list[str]) -> int:
+    """``newsingest run``."""
+    return _run_command(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsingest`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    commands = {"run": _run_command}
     if not argv or argv[0] in ("-h", "--help"):
-        print(_DESCRIPTION)
+        print(_description())
         return 0 if argv else 2
-    command = commands.get(argv[0])
-    if command is None:
-        print(f"newsingest: unknown command {argv[0]!r}\n\n{_DESCRIPTION}", file=sys.stderr)
+    if argv[0] not in COMMANDS:
+        print(f"newsingest: unknown command {argv[0]!r}\n\n{_description()}", file=sys.stderr)
         return 2
-    return command(argv[1:])
+    if argv[0] == "run":
+        return run_main(argv[1:])
+    module = importlib.import_module(COMMANDS[argv[0]][0])
+    return module.main(argv[1:])
 
 
 if __name__ == "__main__":
