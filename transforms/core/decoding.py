@@ -191,7 +191,8 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x2
 _CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _MAX_CONTROL_RATIO = 0.05
 _ASCII_WS = b" \t\r\n\x0b\x0c"
-_BLANK_CHARS = "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) + (
+# U+3000 is the highest character with str.isspace(); scanning up to it keeps imports fast.
+_BLANK_CHARS = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + (
     "\ufeff\u200b\u2060\u180e"
 )
 _ALNUM_RE = re.compile(r"[^\W_]")

@@ -1,5 +1,7 @@
 import random
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -285,3 +287,13 @@ def test_content_hash_distinguishes_seeds_and_survives_rewrapping():
     assert len({content_hash(t) for t in texts}) == 5
     rewrapped = re.sub(r"\s+", lambda m: "\n" if len(m.group()) == 1 else "  ", texts[0])
     assert content_hash(rewrapped) == content_hash(texts[0])
+
+
+def test_every_space_separator_becomes_a_plain_space():
+    # clean_text builds its table by scanning up to U+3000; fail loudly if a new Unicode
+    # version adds a space separator or whitespace character above it.
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs"]
+    assert max(map(ord, spaces)) <= 0x3000
+    assert max(c for c in range(sys.maxunicode + 1) if chr(c).isspace()) <= 0x3000
+    assert clean_text("a" + "a".join(spaces) + "a") == " ".join("a" * (len(spaces) + 1))
