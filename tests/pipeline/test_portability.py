@@ -1,0 +1,153 @@
+"""The sample run gives the same dataset on Beam's portable path and with worker processes.
+
+The reference is the default runner (in-process FnApiRunner). The portable run goes through
+Beam's Python job service with a LOOPBACK worker, the same Job API path as the Flink and Spark
+job servers; the multi-process run uses the DirectRunner options the CLI maps onto FnApiRunner.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+from apache_beam.portability.api import beam_fn_api_pb2
+from apache_beam.runners.portability import local_job_service
+from apache_beam.runners.portability.fn_api_runner import worker_handlers
+
+from tests.conftest import SAMPLE_DIR
+from tests.helpers import articles, manifests, run_cli, table
+
+RUN_ID = "portability"
+_VOLATILE = ("ingested_at",)
+_STARTUP_TIMEOUT_S = 30.0
+
+
+def _rows(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in row.items() if k not in _VOLATILE} for row in rows]
+
+
+def _dataset(out: Path) -> dict:
+    """Everything a run writes that must not depend on the runner."""
+    [manifest] = manifests(out)
+    return {
+        "articles": _rows(articles(out)),
+        "duplicates": _rows(table(out, "duplicates")),
+        "quarantine": _rows(table(out, "quarantine")),
+        "counts": manifest["counts"],
+        "files": manifest["files"],
+    }
+
+
+def _run(out: Path, *beam_args: str) -> dict:
+    args = ["--input", str(SAMPLE_DIR), "--output", str(out), "--run-id", RUN_ID, *beam_args]
+    assert run_cli(*args) == 0
+    return _dataset(out)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict:
+    dataset = _run(tmp_path_factory.mktemp("default") / "out")
+    assert len(dataset["articles"]) == 7
+    assert len(dataset["duplicates"]) == 3
+    assert len(dataset["quarantine"]) == 2
+    return dataset
+
+
+def _wait_for_port(proc: subprocess.Popen, port_file: Path, log: Path) -> int:
+    deadline = time.monotonic() + _STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"job service exited with {proc.returncode}:\n{log.read_text()}")
+        if port_file.exists():
+            port = int(port_file.read_text())
+            try:
+                with socket.create_connection(("localhost", port), timeout=1):
+                    return port
+            except OSError:
+                pass
+        time.sleep(0.1)
+    pytest.fail(
+        f"job service did not accept connections in {_STARTUP_TIMEOUT_S} s:\n{log.read_text()}"
+    )
+
+
+@pytest.fixture
+def job_endpoint(tmp_path) -> str:
+    """A Beam Python job service on a free localhost port, stopped when the test ends."""
+    port_file, log = tmp_path / "job_service.port", tmp_path / "job_service.log"
+    command = [
+        sys.executable,
+        "-m",
+        "apache_beam.runners.portability.local_job_service_main",
+        "--port=0",
+        f"--port_file={port_file}",
+    ]
+    with log.open("wb") as log_handle:
+        proc = subprocess.Popen(command, stdout=log_handle, stderr=subprocess.STDOUT)
+        try:
+            yield f"localhost:{_wait_for_port(proc, port_file, log)}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def test_portable_runner_with_loopback_worker_matches_default(reference, job_endpoint, tmp_path):
+    portable = _run(
+        tmp_path / "out",
+        "--runner=PortableRunner",
+        f"--job_endpoint={job_endpoint}",
+        "--environment_type=LOOPBACK",
+    )
+    assert portable == reference
+
+
+@pytest.fixture
+def sdk_worker_activity(monkeypatch) -> dict:
+    """Records SDK worker subprocesses started and process-bundle requests sent per worker."""
+    activity = {"pids": [], "bundles": {}}
+
+    class RecordingPopen(subprocess.Popen):
+        def __init__(self, args, *rest, **kwargs):
+            super().__init__(args, *rest, **kwargs)
+            if "sdk_worker_main" in str(args):
+                activity["pids"].append(self.pid)
+
+    original_push = worker_handlers.ControlConnection.push
+
+    def recording_push(connection, request):
+        if (
+            isinstance(request, beam_fn_api_pb2.InstructionRequest)
+            and request.WhichOneof("request") == "process_bundle"
+        ):
+            key = id(connection)
+            activity["bundles"][key] = activity["bundles"].get(key, 0) + 1
+        return original_push(connection, request)
+
+    shim = types.SimpleNamespace(Popen=RecordingPopen)
+    monkeypatch.setattr(local_job_service, "subprocess", shim)
+    monkeypatch.setattr(worker_handlers.ControlConnection, "push", recording_push)
+    return activity
+
+
+def test_direct_runner_multi_processing_matches_default(reference, sdk_worker_activity, tmp_path):
+    multi = _run(
+        tmp_path / "out",
+        "--runner=DirectRunner",
+        "--direct_num_workers=2",
+        "--direct_running_mode=multi_processing",
+    )
+    assert multi == reference
+    pids = sdk_worker_activity["pids"]
+    assert len(pids) == 2, f"expected 2 SDK worker processes, started {pids}"
+    assert len(set(pids)) == 2
+    busy = [n for n in sdk_worker_activity["bundles"].values() if n]
+    assert len(busy) == 2, f"bundles per worker connection: {sdk_worker_activity['bundles']}"
