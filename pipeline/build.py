@@ -7,7 +7,16 @@ import orjson
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.config import RunConfig
+from pipeline.dataset import DatasetState
 from transforms.dedup import FindDuplicates
+from transforms.index import (
+    CollectBandKeys,
+    ReadIngestedKeys,
+    ReadPriorCandidates,
+    ReadQuarantinedKeys,
+    SkipIngested,
+    SkipQuarantined,
+)
 from transforms.normalize import NormalizeArticles
 from transforms.read import ReadArticles
 from transforms.signatures import ComputeSignatures
@@ -18,7 +27,7 @@ __all__ = ["build_pipeline", "RUN_REPORT"]
 RUN_REPORT = "_written.json"
 
 
-def _write_run_report(written: list[WrittenFile], matched: int, staging: str) -> str:
+def _write_run_report(written: list[WrittenFile], matched: int, skipped: int, staging: str) -> str:
     """Writes the staged run report the driver commits from; returns its path."""
     files = sorted(
         (
@@ -35,34 +44,62 @@ def _write_run_report(written: list[WrittenFile], matched: int, staging: str) ->
     )
     path = f"{staging}/{RUN_REPORT}"
     with FileSystems.create(path) as handle:
-        handle.write(orjson.dumps({"matched": matched, "files": files}))
+        handle.write(orjson.dumps({"matched": matched, "skipped": skipped, "files": files}))
     return path
 
 
-def build_pipeline(p: beam.Pipeline, config: RunConfig) -> None:
+def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> None:
     """Adds the batch ingestion graph for ``config`` to ``p``.
 
-    Everything is written under ``config.staging``; nothing is visible in the
-    dataset until ``pipeline.commit.commit_run`` moves it into place.
+    New articles are checked against each other and, through the index, against
+    everything ``state`` says earlier runs ingested. Everything is written under
+    ``config.staging``; nothing is visible in the dataset until
+    ``pipeline.commit.commit_run`` moves it into place.
     """
     read = p | "ReadArticles" >> ReadArticles(
         list(config.inputs), config.chunk_size, config.max_file_bytes
     )
     normalized = read.articles | "NormalizeArticles" >> NormalizeArticles()
-    features = normalized.articles | "ComputeSignatures" >> ComputeSignatures(config.dedup)
-    decisions = features | "FindDuplicates" >> FindDuplicates(config.dedup, config.num_shards)
+    articles = normalized.articles
     quarantine = (read.quarantine, normalized.quarantine) | "AllQuarantine" >> beam.Flatten()
+    skipped = [p | "NothingSkipped" >> beam.Create([0])]
+    if state.has_index:
+        known = p | "IngestedKeys" >> ReadIngestedKeys(state.index_glob)
+        fresh = articles | "SkipIngested" >> SkipIngested(known)
+        articles = fresh.articles
+        skipped.append(fresh.skipped)
+    if state.has_quarantine:
+        known_bad = p | "QuarantinedKeys" >> ReadQuarantinedKeys(state.quarantine_glob)
+        fresh_bad = quarantine | "SkipQuarantined" >> SkipQuarantined(known_bad)
+        quarantine = fresh_bad.records
+        skipped.append(fresh_bad.skipped)
+    features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup)
+    candidates = features
+    if state.has_index:
+        new_keys = features | "NewBandKeys" >> CollectBandKeys()
+        prior = p | "PriorCandidates" >> ReadPriorCandidates(state.index_glob, new_keys)
+        candidates = (features, prior) | "WithPrior" >> beam.Flatten()
+    decisions = candidates | "FindDuplicates" >> FindDuplicates(config.dedup, config.num_shards)
     written = {
-        "articles": normalized.articles,
+        "articles": articles,
+        "features": features,
         "decisions": decisions,
         "quarantine": quarantine,
     } | "WriteDataset" >> WriteDataset(
         config.staging, config.run_id, config.ingested_at, config.max_rows_per_file
     )
     matched = read.matched | "CountMatched" >> beam.CombineGlobally(sum)
+    skipped_total = (
+        skipped | "AllSkipped" >> beam.Flatten() | "CountSkipped" >> beam.CombineGlobally(sum)
+    )
     _ = (
         written
         | "CollectWritten" >> beam.combiners.ToList()
         | "WriteRunReport"
-        >> beam.Map(_write_run_report, beam.pvalue.AsSingleton(matched), config.staging)
+        >> beam.Map(
+            _write_run_report,
+            beam.pvalue.AsSingleton(matched),
+            beam.pvalue.AsSingleton(skipped_total),
+            config.staging,
+        )
     )

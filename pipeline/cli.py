@@ -13,7 +13,9 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import build_pipeline
-from pipeline.commit import commit_run
+from pipeline.commit import commit_run, recover
+from pipeline.dataset import inspect
+from pipeline.lock import DatasetLock
 from pipeline.config import RunConfig
 from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
 
@@ -40,6 +42,7 @@ def _description() -> str:
     ]
     lines += [f"  {name:<8} {summary}" for name, (_, summary) in COMMANDS.items()]
     return "\n".join(lines)
+
 
 _RUN_EPILOG = """\
 Any Apache Beam pipeline option is accepted as well, e.g. --runner=DataflowRunner
@@ -80,11 +83,15 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
     """Runs the pipeline for ``config`` and commits it; returns the run manifest."""
     check_inputs(config.inputs)
     started = time.perf_counter()
-    runner = _runner(options)
-    with beam.Pipeline(runner=runner, options=options) as p:
-        build_pipeline(p, config)
-    pipeline_s = time.perf_counter() - started
-    manifest = commit_run(config, {"pipeline": round(pipeline_s, 3)})
+    with DatasetLock(config.output, owner=f"run {config.run_id}"):
+        recover(config.output)
+        if FileSystems.exists(f"{config.output}/_runs/{config.run_id}.json"):
+            raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
+        state = inspect(config.output, config.dedup)
+        with beam.Pipeline(runner=_runner(options), options=options) as p:
+            build_pipeline(p, config, state)
+        pipeline_s = time.perf_counter() - started
+        manifest = commit_run(config, {"pipeline": round(pipeline_s, 3)})
     manifest["timings_s"]["wall"] = round(time.perf_counter() - started, 3)
     return manifest
 
@@ -102,6 +109,7 @@ def format_summary(manifest: dict) -> str:
         f"  kept         {counts['kept']}",
         f"  duplicates   {counts['duplicates']} ({by_method})",
         f"  quarantined  {counts['quarantined']} ({by_reason})",
+        f"  skipped      {counts['skipped_already_ingested']} (already ingested)",
         "  per date     "
         + (", ".join(f"{d}: {n}" for d, n in counts["per_date"].items()) or "none"),
         f"  wall time    {wall:.2f} s ({rate:,.0f} docs/s)",

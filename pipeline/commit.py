@@ -1,8 +1,26 @@
-"""Committing a staged run into the dataset, with its accounting and manifest."""
+"""Committing a staged run: accounting, a write-ahead commit plan, roll-forward recovery.
+
+Protocol (``commit_run``):
+
+1. The pipeline has written everything under ``DIR/_staging/<run_id>/``.
+2. The driver checks the accounting (read = kept + duplicates + quarantined +
+   skipped); a mismatch aborts and nothing becomes visible.
+3. It writes ``_staging/<run_id>/_COMMIT.json``: every file move, the index
+   settings and the run manifest. Writing this plan is the commit point.
+4. It applies the plan: moves data and index files into place (one new file
+   per partition and table, each move a rename), writes ``_runs/<run_id>.json``
+   last and deletes the staging folder.
+
+``recover`` runs (under the dataset lock) before every run: a staged run with
+a plan is rolled forward to completion; one without a plan (a run that died
+before its commit point) is deleted. So a crash at any point leaves either
+nothing of the run or, after the next start, all of it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 
 import orjson
@@ -10,12 +28,26 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipeline.build import RUN_REPORT
 from pipeline.config import RunConfig
+from pipeline.dataset import INDEX_SETTINGS, index_settings
+from transforms.core.crashpoints import crash_point
 
-__all__ = ["AccountingError", "commit_run", "summarize", "read_json", "write_json"]
+__all__ = [
+    "AccountingError",
+    "COMMIT_PLAN",
+    "apply_plan",
+    "commit_run",
+    "read_json",
+    "recover",
+    "summarize",
+    "write_json",
+]
+
+COMMIT_PLAN = "_COMMIT.json"
+_LOG = logging.getLogger(__name__)
 
 
 class AccountingError(RuntimeError):
-    """read != kept + duplicates + quarantined: the run is not committed."""
+    """read != kept + duplicates + quarantined + skipped: the run is not committed."""
 
 
 def read_json(path: str):
@@ -28,8 +60,12 @@ def write_json(path: str, value) -> None:
         handle.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
 
+def _is_local(path: str) -> bool:
+    return FileSystems.get_scheme(path) in (None, "file")
+
+
 def _ensure_parent(path: str) -> None:
-    if FileSystems.get_scheme(path) in (None, "file"):
+    if _is_local(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
 
 
@@ -48,6 +84,7 @@ def summarize(report: dict) -> dict:
                 target[key] = target.get(key, 0) + count
     return {
         "read": report["matched"],
+        "skipped_already_ingested": report.get("skipped", 0),
         "kept": sum(per_date.values()),
         "duplicates": sum(duplicates.values()),
         "duplicates_by_method": dict(sorted(duplicates.items())),
@@ -58,29 +95,28 @@ def summarize(report: dict) -> dict:
 
 
 def commit_run(config: RunConfig, timings: dict[str, float]) -> dict:
-    """Checks the staged run's accounting, moves its files into place, writes its manifest.
+    """Checks the staged run's accounting, then commits it; returns its manifest.
 
     Raises:
-        AccountingError: when read != kept + duplicates + quarantined; the
-            staged files are left under ``_staging/<run_id>`` for inspection
-            and nothing becomes visible.
+        AccountingError: when read != kept + duplicates + quarantined + skipped;
+            nothing becomes visible and the staged files are deleted by the next
+            run's recovery.
     """
     report = read_json(f"{config.staging}/{RUN_REPORT}")
     counts = summarize(report)
-    accounted = counts["kept"] + counts["duplicates"] + counts["quarantined"]
+    accounted = (
+        counts["kept"]
+        + counts["duplicates"]
+        + counts["quarantined"]
+        + counts["skipped_already_ingested"]
+    )
     if counts["read"] != accounted:
         raise AccountingError(
             f"run {config.run_id}: read {counts['read']} files but accounted for {accounted} "
             f"(kept {counts['kept']} + duplicates {counts['duplicates']} + quarantined "
-            f"{counts['quarantined']}); staged output kept at {config.staging}"
+            f"{counts['quarantined']} + skipped {counts['skipped_already_ingested']}); "
+            "nothing was committed"
         )
-    sources, destinations = [], []
-    for f in report["files"]:
-        sources.append(f"{config.staging}/{f['path']}")
-        destinations.append(f"{config.output}/{f['path']}")
-        _ensure_parent(destinations[-1])
-    if sources:
-        FileSystems.rename(sources, destinations)
     manifest = {
         "run_id": config.run_id,
         "ingested_at": config.ingested_at.isoformat(),
@@ -88,10 +124,76 @@ def commit_run(config: RunConfig, timings: dict[str, float]) -> dict:
         "status": "committed",
         "counts": counts,
         "accounting_ok": True,
-        "files": report["files"],
+        "files": [f for f in report["files"]],
         "settings": config.settings(),
         "timings_s": timings,
     }
-    write_json(f"{config.output}/_runs/{config.run_id}.json", manifest)
-    FileSystems.delete([config.staging])
+    plan = {
+        "run_id": config.run_id,
+        "moves": [
+            [f"{config.staging}/{f['path']}", f"{config.output}/{f['path']}"]
+            for f in report["files"]
+        ],
+        "write_if_absent": {f"{config.output}/{INDEX_SETTINGS}": index_settings(config.dedup)},
+        "manifest_path": f"{config.output}/_runs/{config.run_id}.json",
+        "manifest": manifest,
+        "staging": config.staging,
+    }
+    write_json(f"{config.staging}/{COMMIT_PLAN}", plan)
+    crash_point("commit:planned")
+    apply_plan(plan)
     return manifest
+
+
+def apply_plan(plan: dict) -> None:
+    """Applies (or finishes applying) a commit plan; safe to repeat after a crash."""
+    moves = [(src, dst) for src, dst in plan["moves"] if FileSystems.exists(src)]
+    for index, (src, dst) in enumerate(moves):
+        _ensure_parent(dst)
+        FileSystems.rename([src], [dst])
+        if index == len(moves) // 2:
+            crash_point("commit:moving")
+    missing = [dst for src, dst in plan["moves"] if not FileSystems.exists(dst)]
+    if missing:
+        raise RuntimeError(f"commit of run {plan['run_id']} lost files: {missing[:5]}")
+    for path, value in plan["write_if_absent"].items():
+        if not FileSystems.exists(path):
+            write_json(path, value)
+    crash_point("commit:manifest")
+    write_json(plan["manifest_path"], plan["manifest"])
+    FileSystems.delete([plan["staging"]])
+
+
+def _staged_runs(root: str) -> list[str]:
+    staging = f"{root}/_staging"
+    if _is_local(staging):
+        if not os.path.isdir(staging):
+            return []
+        return sorted(f"{staging}/{name}" for name in os.listdir(staging))
+    runs = set()
+    for result in FileSystems.match([f"{staging}/**"]):
+        for meta in result.metadata_list:
+            relative = meta.path[len(staging) + 1 :]
+            runs.add(f"{staging}/{relative.split('/', 1)[0]}")
+    return sorted(runs)
+
+
+def recover(root: str) -> list[str]:
+    """Finishes committed-but-unfinished runs and deletes uncommitted ones.
+
+    Call only while holding the dataset lock. Returns one message per staged
+    run it dealt with.
+    """
+    messages = []
+    for staged in _staged_runs(root):
+        plan_path = f"{staged}/{COMMIT_PLAN}"
+        if FileSystems.exists(plan_path):
+            plan = read_json(plan_path)
+            apply_plan(plan)
+            messages.append(f"recovered run {plan['run_id']}: commit completed")
+        else:
+            FileSystems.delete([staged])
+            messages.append(f"discarded uncommitted run {staged.rsplit('/', 1)[-1]}")
+    for message in messages:
+        _LOG.warning(message)
+    return messages

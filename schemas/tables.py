@@ -99,9 +99,12 @@ INDEX = _schema(
     "index",
     [
         pa.field("article_id", pa.string(), nullable=False),
-        pa.field("content_hash", pa.string(), nullable=False),
-        pa.field("published_days", pa.int32()),
-        pa.field("features", pa.binary(), nullable=False),
+        pa.field("doc_key", pa.uint64(), nullable=False),
+        pa.field("content_key", pa.uint64(), nullable=False),
+        pa.field("kept", pa.bool_(), nullable=False),
+        pa.field("rank", pa.int64(), nullable=False),
+        pa.field("band_keys", pa.list_(pa.uint64()), nullable=False),
+        pa.field("features", pa.binary()),
         pa.field("run_id", pa.string(), nullable=False),
     ],
 )

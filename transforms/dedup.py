@@ -24,6 +24,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
+from transforms.core.crashpoints import crash_point
 from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 from transforms.core.similarity import DedupConfig, candidate_keys, verify
 from transforms.records import FeatureBatch
@@ -51,7 +52,7 @@ def _take(column, index: np.ndarray):
 
 
 def _band_entries(batch: FeatureBatch, config: DedupConfig, num_shards: int):
-    keys = candidate_keys(batch.features, config)
+    keys = batch.keys if batch.keys is not None else candidate_keys(batch.features, config)
     width = keys.shape[1]
     flat = keys.ravel()
     docs = np.repeat(batch.doc_keys, width)
@@ -151,6 +152,7 @@ class _VerifyFn(beam.DoFn):
                 if match is not None:
                     edges.append(Edge(a, b, a_rank, b_rank, match.method, match.similarity))
         self._verified.inc(len(edges))
+        crash_point("dedup")
         if edges:
             yield edges
 

@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PBegin
 
+from transforms.core.crashpoints import crash_point
 from transforms.core.decoding import Rejected, decode_text, decompress
 from transforms.records import FileRef, QuarantineRecord, RawArticle, RawBatch
 
@@ -98,6 +99,7 @@ class _ReadChunkFn(beam.DoFn):
             else:
                 articles.append(outcome)
         self._read.inc(len(refs))
+        crash_point("read")
         yield beam.pvalue.TaggedOutput(MATCHED_TAG, len(refs))
         if articles:
             yield RawBatch(articles=articles)

@@ -88,6 +88,15 @@ class ArticleBatch:
     def __len__(self) -> int:
         return len(self.article_ids)
 
+    def select(self, rows: list[int]) -> ArticleBatch:
+        """A batch of the given rows, in that order."""
+        values = {
+            name: [getattr(self, name)[i] for i in rows]
+            for name in self.__dataclass_fields__
+            if name != "doc_keys"
+        }
+        return ArticleBatch(doc_keys=self.doc_keys[rows], **values)
+
     def to_table(self, run_id: str, ingested_at: dt.datetime) -> pa.Table:
         """The batch as a table of the ``articles`` schema."""
         n = len(self)
@@ -115,13 +124,15 @@ class FeatureBatch:
     """Dedup features of one chunk: what the dedup stages carry instead of texts.
 
     ``ranks`` orders canonical choice: lower rank wins (see
-    ``transforms.core.canonical``). ``prior`` marks articles published by an
-    earlier run: they are never removed.
+    ``transforms.core.canonical``). ``keys`` holds each article's LSH bucket
+    keys (``(n, k)`` uint64). ``prior`` marks articles published by an earlier
+    run: they are never removed.
     """
 
     doc_keys: np.ndarray
     ranks: np.ndarray
     features: list = field(repr=False)
+    keys: np.ndarray = field(repr=False, default=None)
     prior: bool = False
 
     def __len__(self) -> int:

@@ -6,7 +6,7 @@ import apache_beam as beam
 import numpy as np
 
 from transforms.core.canonical import epoch_days, rank
-from transforms.core.similarity import DedupConfig, compute_features
+from transforms.core.similarity import DedupConfig, candidate_keys, compute_features
 from transforms.records import ArticleBatch, FeatureBatch
 
 __all__ = ["ComputeSignatures", "feature_batch"]
@@ -25,7 +25,12 @@ def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
         dtype=np.int64,
         count=len(articles),
     )
-    return FeatureBatch(doc_keys=articles.doc_keys, ranks=ranks, features=features)
+    return FeatureBatch(
+        doc_keys=articles.doc_keys,
+        ranks=ranks,
+        features=features,
+        keys=candidate_keys(features, config),
+    )
 
 
 class ComputeSignatures(beam.PTransform):

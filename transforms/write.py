@@ -12,10 +12,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import ARTICLES, DUPLICATES, QUARANTINE
+from schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from transforms.core.canonical import article_id
+from transforms.core.crashpoints import crash_point
 from transforms.core.clustering import Decision
-from transforms.records import ArticleBatch, quarantine_table
+from transforms.index import index_table
+from transforms.records import ArticleBatch, FeatureBatch, quarantine_table
 
 __all__ = ["WriteDataset", "WrittenFile", "NULL_PARTITION", "partition_name"]
 
@@ -60,6 +62,10 @@ def _split_batch(
         yield ("articles", partition), table.take(rows)
 
 
+def _index_rows(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str):
+    yield ("index", None), index_table(batch, decisions, run_id)
+
+
 def _duplicates_table(batch, rows, decisions, run_id, ingested_at) -> pa.Table:
     keys = batch.doc_keys.tolist()
     chosen = [decisions[keys[i]] for i in rows]
@@ -79,8 +85,24 @@ def _duplicates_table(batch, rows, decisions, run_id, ingested_at) -> pa.Table:
     )
 
 
-_SCHEMAS = {"articles": ARTICLES, "duplicates": DUPLICATES, "quarantine": QUARANTINE}
-_SORT_KEYS = {"articles": "article_id", "duplicates": "article_id", "quarantine": "source_uri"}
+_SCHEMAS = {
+    "articles": ARTICLES,
+    "duplicates": DUPLICATES,
+    "quarantine": QUARANTINE,
+    "index": INDEX,
+}
+_SORT_KEYS = {
+    "articles": "article_id",
+    "duplicates": "article_id",
+    "quarantine": "source_uri",
+    "index": "article_id",
+}
+FOLDERS = {
+    "articles": "articles",
+    "duplicates": "duplicates",
+    "quarantine": "quarantine",
+    "index": "_index",
+}
 
 
 def write_parquet(path: str, table: pa.Table) -> None:
@@ -100,12 +122,13 @@ class _WriteGroupFn(beam.DoFn):
         schema = _SCHEMAS[table_name]
         table = pa.concat_tables(list(tables)).cast(schema.arrow)
         table = table.sort_by(_SORT_KEYS[table_name]).replace_schema_metadata(schema.arrow.metadata)
-        folder = table_name if partition is None else f"{table_name}/{partition}"
+        folder = FOLDERS[table_name] if partition is None else f"{FOLDERS[table_name]}/{partition}"
         counts = _counts(table_name, table)
         for index, start in enumerate(range(0, table.num_rows, self._max_rows)):
             part = table.slice(start, self._max_rows)
             relative = f"{folder}/part-{self._run_id}-{index:05d}.parquet"
             write_parquet(f"{self._root}/{relative}", part)
+            crash_point("write")
             yield WrittenFile(
                 table_name, partition, relative, part.num_rows, counts if index == 0 else ()
             )
@@ -123,11 +146,13 @@ class WriteDataset(beam.PTransform):
     """Writes a run's output under ``root`` and returns ``PCollection[WrittenFile]``.
 
     Input: a dict with ``articles`` (``PCollection[ArticleBatch]``),
-    ``decisions`` (singleton ``dict[int, Decision]`` from ``FindDuplicates``)
-    and ``quarantine`` (``PCollection[QuarantineRecord]``). Writes
+    ``features`` (their ``PCollection[FeatureBatch]``), ``decisions``
+    (singleton ``dict[int, Decision]`` from ``FindDuplicates``) and
+    ``quarantine`` (``PCollection[QuarantineRecord]``). Writes
     ``articles/date=YYYY-MM-DD/part-<run>-NNNNN.parquet`` (null dates under
     ``date=__HIVE_DEFAULT_PARTITION__``), ``duplicates/part-<run>-NNNNN.parquet``
-    and ``quarantine/part-<run>-NNNNN.parquet``, each with its schema from
+    ``quarantine/part-<run>-NNNNN.parquet`` and the run's index rows
+    ``_index/part-<run>-NNNNN.parquet``, each with its schema from
     ``schemas`` and rows sorted by id, so the bytes do not depend on batch
     order or worker count. Empty tables produce no file.
     """
@@ -168,8 +193,11 @@ class WriteDataset(beam.PTransform):
                 lambda key, records: (key, quarantine_table(list(records), run_id, ingested_at))
             )
         )
+        index = inputs["features"] | "IndexRows" >> beam.FlatMap(
+            _index_rows, beam.pvalue.AsSingleton(inputs["decisions"]), run_id
+        )
         return (
-            (articles, quarantine)
+            (articles, quarantine, index)
             | "AllTables" >> beam.Flatten()
             | "GroupFiles" >> beam.GroupByKey()
             | "WriteFiles" >> beam.ParDo(_WriteGroupFn(self._root, run_id, self._max_rows))

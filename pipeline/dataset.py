@@ -1,0 +1,72 @@
+"""Paths and prior state of a dataset root (local or bucket)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from apache_beam.io.filesystems import FileSystems
+
+from transforms.core import feature_codec
+from transforms.core.similarity import DedupConfig
+
+__all__ = ["DatasetState", "IncompatibleIndexError", "inspect", "index_settings"]
+
+INDEX_SETTINGS = "_index/_settings.json"
+
+
+class IncompatibleIndexError(ValueError):
+    """The dataset's index was built with other dedup settings."""
+
+
+def _has_files(glob: str) -> bool:
+    return any(result.metadata_list for result in FileSystems.match([glob]))
+
+
+def index_settings(dedup: DedupConfig) -> dict:
+    """What the index's keys and features depend on; stored beside the index."""
+    return {"dedup": dataclasses.asdict(dedup), "features": feature_codec.fields_fingerprint()}
+
+
+@dataclass(frozen=True)
+class DatasetState:
+    """What earlier runs left under ``root``."""
+
+    root: str
+    has_index: bool
+    has_quarantine: bool
+
+    @property
+    def index_glob(self) -> str:
+        return f"{self.root}/_index/*.parquet"
+
+    @property
+    def quarantine_glob(self) -> str:
+        return f"{self.root}/quarantine/*.parquet"
+
+
+def inspect(root: str, dedup: DedupConfig) -> DatasetState:
+    """The state of ``root``; raises IncompatibleIndexError on other dedup settings."""
+    from pipeline.commit import read_json
+
+    state = DatasetState(
+        root=root,
+        has_index=_has_files(f"{root}/_index/*.parquet"),
+        has_quarantine=_has_files(f"{root}/quarantine/*.parquet"),
+    )
+    settings_path = f"{root}/{INDEX_SETTINGS}"
+    if state.has_index and FileSystems.exists(settings_path):
+        stored = read_json(settings_path)
+        wanted = index_settings(dedup)
+        if stored != wanted:
+            changed = sorted(
+                key
+                for key in set(stored["dedup"]) | set(wanted["dedup"])
+                if stored["dedup"].get(key) != wanted["dedup"].get(key)
+            )
+            raise IncompatibleIndexError(
+                f"{root} was indexed with other dedup settings (differences: "
+                f"{', '.join(changed) or 'feature layout'}); run with the dataset's settings "
+                f"(see {settings_path}) or ingest into a new output"
+            )
+    return state

@@ -1,0 +1,23 @@
+"""Named crash points for fault-injection tests (Beam-free).
+
+``crash_point(name)`` kills the current process with SIGKILL when the
+environment variable ``NEWSINGEST_CRASH_AT`` equals ``name``; otherwise it does
+nothing. Tests use it to stop a run at a precise stage (reading, dedup,
+writing, commit) and check that the next run recovers. It never fires in
+normal operation.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+__all__ = ["ENV_VAR", "crash_point"]
+
+ENV_VAR = "NEWSINGEST_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """SIGKILLs this process if ``NEWSINGEST_CRASH_AT == name``."""
+    if os.environ.get(ENV_VAR) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
