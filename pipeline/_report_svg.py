@@ -16,23 +16,28 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
 def _nice_max(value: float) -> float:
+    """A round axis maximum >= ``value`` with four round ticks (integers for counts >= 1)."""
     if value <= 0:
-        return 1.0
+        return 4.0
     step = 1.0
-    while step * 10 <= value:
+    while step * 4 * 10 <= value:
         step *= 10
-    for mult in (1, 2, 2.5, 5, 10):
-        if value <= step * mult:
-            return step * mult
-    return step * 10
+    while step > 1 and step * 4 / 10 >= value:
+        step /= 10
+    for mult in (1, 2, 2.5, 5, 10) if step >= 10 else (1, 2, 5, 10):
+        if value <= step * mult * 4:
+            return step * mult * 4
+    return step * 40
 
 
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def bar_chart(items: Sequence[tuple[str, float]], title: str, color: str = PALETTE[0]) -> str:
-    """A horizontal bar chart: one labelled bar per ``(label, value)``."""
+def bar_chart(
+    items: Sequence[tuple[str, float]], title: str, colors: Sequence[str] = PALETTE[:1]
+) -> str:
+    """A horizontal bar chart: one labelled bar per ``(label, value)``, colors cycled."""
     if not items:
         return f'<p class="empty">{escape(title)}: nothing to show.</p>'
     row, label_w, bar_w, value_w = 24, 200, 420, 70
@@ -50,7 +55,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, color: str = PALET
         short = label if len(label) <= 30 else label[:29] + "…"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{color}">'
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{colors[i % len(colors)]}">'
             f"<title>{escape(label)}: {_fmt(value)}</title></rect>"
             f'<text x="{label_w + w + 6:.1f}" y="{y + 16}">{_fmt(value)}</text>'
         )
@@ -79,7 +84,8 @@ def column_chart(
     left, right, top_pad, bottom = 48, 12, 14, 78 if x_title else 64
     plot_h = 220
     slot = max(6.0, min(48.0, 900 / len(labels)))
-    width = int(left + right + slot * len(labels))
+    plot_right = left + slot * len(labels)
+    width = max(int(plot_right + right), 360)
     height = top_pad + plot_h + bottom
     totals = [sum(values[i] for _, values in series) for i in range(len(labels))]
     top = _nice_max(max(totals))
@@ -92,7 +98,7 @@ def column_chart(
         value = top * k / 4
         y = top_pad + plot_h - plot_h * k / 4
         parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<line x1="{left}" x2="{plot_right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(value)}</text>'
         )
     every = max(1, round(len(labels) / 40))
@@ -123,7 +129,7 @@ def column_chart(
             )
     axis_y = top_pad + plot_h
     parts.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{axis_y}" y2="{axis_y}" stroke="#555"/>'
+        f'<line x1="{left}" x2="{plot_right:.1f}" y1="{axis_y}" y2="{axis_y}" stroke="#555"/>'
     )
     if x_title:
         parts.append(

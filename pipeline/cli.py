@@ -14,9 +14,9 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipeline.build import build_pipeline
 from pipeline.commit import commit_run, recover
+from pipeline.config import RunConfig
 from pipeline.dataset import inspect
 from pipeline.lock import DatasetLock
-from pipeline.config import RunConfig
 from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
 
 __all__ = ["main", "run"]

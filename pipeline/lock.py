@@ -129,9 +129,9 @@ class DatasetLock:
         return time.time() - result.metadata_list[0].last_updated_in_seconds
 
     def _is_stale(self, holder: dict) -> bool:
-        if holder.get("host") == socket.gethostname() and isinstance(holder.get("pid"), int):
-            if not _pid_alive(holder["pid"]):
-                return True
+        same_host = holder.get("host") == socket.gethostname()
+        if same_host and isinstance(holder.get("pid"), int) and not _pid_alive(holder["pid"]):
+            return True
         try:
             return self._age_s() > self._stale_after
         except (OSError, IndexError):

@@ -24,8 +24,8 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from transforms.core.crashpoints import crash_point
 from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from transforms.core.crashpoints import crash_point
 from transforms.core.similarity import DedupConfig, candidate_keys, verify
 from transforms.records import FeatureBatch
 

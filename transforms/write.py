@@ -14,8 +14,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from transforms.core.canonical import article_id
-from transforms.core.crashpoints import crash_point
 from transforms.core.clustering import Decision
+from transforms.core.crashpoints import crash_point
 from transforms.index import index_table
 from transforms.records import ArticleBatch, FeatureBatch, quarantine_table
 

@@ -1,0 +1,95 @@
+"""SIGKILL a run at every stage; the next run must leave the same dataset as no crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.helpers import articles, manifests, table
+from transforms.core.crashpoints import ENV_VAR
+
+VOLATILE = {"run_id", "ingested_at"}
+
+
+def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    if crash_at:
+        env[ENV_VAR] = crash_at
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "run",
+            "--input",
+            str(sample_dir),
+            "--output",
+            str(out),
+            "--num-shards",
+            "2",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _snapshot(out: Path) -> dict:
+    def strip(rows):
+        return sorted(
+            tuple(sorted((k, v) for k, v in row.items() if k not in VOLATILE)) for row in rows
+        )
+
+    index = duckdb.sql(
+        f"select article_id, kept from read_parquet('{out}/_index/*.parquet') order by 1"
+    ).fetchall()
+    return {
+        "articles": strip(articles(out)),
+        "duplicates": strip(table(out, "duplicates")),
+        "quarantine": strip(table(out, "quarantine")),
+        "index": index,
+    }
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "articles"
+    out = tmp_path_factory.mktemp("reference") / "out"
+    assert _newsingest(sample, out).returncode == 0
+    return _snapshot(out)
+
+
+@pytest.mark.parametrize(
+    "crash_at", ["read", "dedup", "write", "commit:planned", "commit:moving", "commit:manifest"]
+)
+def test_killed_run_then_rerun_equals_uninterrupted_run(sample_dir, tmp_path, reference, crash_at):
+    out = tmp_path / "out"
+    killed = _newsingest(sample_dir, out, crash_at)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    if not crash_at.startswith("commit:"):
+        assert not list(out.glob("articles/**/*.parquet")), (
+            "a crashed run must leave nothing visible"
+        )
+
+    rerun = _newsingest(sample_dir, out)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert _snapshot(out) == reference
+    assert not (out / "_lock").exists()
+    assert not any((out / "_staging").iterdir()) if (out / "_staging").exists() else True
+    runs = manifests(out)
+    read = sum(m["counts"]["read"] for m in runs)
+    assert runs[-1]["accounting_ok"] is True
+    if crash_at.startswith("commit:"):
+        # The killed run had passed its commit point: recovery finished it and
+        # the re-run found everything already ingested.
+        assert len(runs) == 2 and read == 24
+        assert sorted(m["counts"]["skipped_already_ingested"] for m in runs) == [0, 12]
+    else:
+        assert len(runs) == 1 and read == 12
