@@ -12,10 +12,12 @@ the corpora under ../shared (each skipped when absent) and prints / writes figur
   The corpus has no dates: every document gets the same date, so the story
   window always passes (the worst case for false merges).
 
-Clustering: documents in date order (undated last); a document joins the cluster
-of the best earlier canonical it verifies against (exact > near > story, then
-similarity), never a non-canonical member (no chaining); otherwise it starts a
-cluster. Usage: ``python bench/quality_core.py [--out FILE] [--shared DIR]``.
+Clustering: documents in date order (undated last); exact copies (equal content
+hash) join their first copy's cluster, as the pipeline's exact tier runs first;
+any other document joins the cluster of the best earlier canonical it verifies
+against (exact > near > story, then similarity), never a non-canonical member (no
+chaining); otherwise it starts a cluster.
+Usage: ``python bench/quality_core.py [--out FILE] [--shared DIR] [--set KNOB=VALUE]``.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def figures(text: str) -> Counter:
 
 
 def cluster(features: list[Features], config: DedupConfig) -> tuple[list[int], dict]:
-    """Canonical index of every document, plus bucket/pair statistics."""
+    """Canonical index and merge method (None: canonical) of every document, plus stats."""
     keys = candidate_keys(features, config)
     buckets: dict[int, list[int]] = defaultdict(list)
     for column in range(keys.shape[1]):
@@ -89,22 +91,24 @@ def cluster(features: list[Features], config: DedupConfig) -> tuple[list[int], d
         if match is not None:
             matches[second].append((first, match))
     canonical = list(range(len(features)))
+    method: list[str | None] = [None] * len(features)
+    first_copy: dict[str, int] = {}
     for doc in sorted(range(len(features)), key=order_key.__getitem__):
+        twin = first_copy.setdefault(features[doc].content_hash, doc)
+        if twin != doc:
+            canonical[doc], method[doc] = canonical[twin], "exact"
+            continue
         options = [(m, c) for c, m in matches.get(doc, ()) if canonical[c] == c]
         if options:
-            _, best = min(options, key=lambda o: (_TIER_RANK[o[0].method], -o[0].similarity))
-            canonical[doc] = best
-    methods = Counter()
-    for doc, root in enumerate(canonical):
-        if root != doc:
-            methods[next(m.method for c, m in matches[doc] if c == root)] += 1
+            match, best = min(options, key=lambda o: (_TIER_RANK[o[0].method], -o[0].similarity))
+            canonical[doc], method[doc] = best, match.method
     stats = {
         "candidate_pairs": len(pairs),
         "verified_pairs": sum(len(v) for v in matches.values()),
         "max_bucket": max((len(m) for m in buckets.values()), default=0),
-        "merged": dict(methods),
+        "merged": dict(Counter(m for m in method if m)),
     }
-    return canonical, stats
+    return canonical, method, stats
 
 
 def _days(date: dt.date | None) -> int | None:
@@ -123,19 +127,21 @@ def run_seeds(shared: Path, config: DedupConfig) -> dict | None:
         texts.append(clean(raw[header.end() :] if header else raw))
         days.append(_days(dt.date.fromisoformat(header.group(1))) if header else None)
     feats = compute_features(texts, [content_hash(t) for t in texts], days, config)
-    canonical, stats = cluster(feats, config)
+    canonical, methods, stats = cluster(feats, config)
     merged = [
-        [names[root], names[doc], verify(feats[root], feats[doc], config).method]
-        for doc, root in enumerate(canonical)
-        if root != doc
+        [names[root], names[doc], methods[doc]] for doc, root in enumerate(canonical) if root != doc
     ]
     all_pairs = {
-        f"{names[i]}-{names[j]}": (lambda m: None if m is None else [m.method, round(m.similarity, 3)])(
-            verify(feats[i], feats[j], config)
-        )
+        f"{names[i]}-{names[j]}": (
+            lambda m: None if m is None else [m.method, round(m.similarity, 3)]
+        )(verify(feats[i], feats[j], config))
         for i, j in combinations(range(len(feats)), 2)
     }
-    return {"merged": merged, "verify_all_pairs": all_pairs, "ok": merged == [["001", "000", "story"]]}
+    return {
+        "merged": merged,
+        "verify_all_pairs": all_pairs,
+        "ok": merged == [["001", "000", "story"]],
+    }
 
 
 def run_reuters(shared: Path, config: DedupConfig) -> dict | None:
@@ -159,7 +165,7 @@ def run_reuters(shared: Path, config: DedupConfig) -> dict | None:
     start = time.perf_counter()
     feats = compute_features(texts, hashes, days, config)
     feature_seconds = time.perf_counter() - start
-    canonical, stats = cluster(feats, config)
+    canonical, methods, stats = cluster(feats, config)
     total_seconds = time.perf_counter() - start
 
     by_body: dict[str, list[int]] = defaultdict(list)
@@ -192,7 +198,7 @@ def run_reuters(shared: Path, config: DedupConfig) -> dict | None:
     def show(pairs):
         return [
             {
-                "method": verify(feats[i], feats[j], config).method,
+                "method": methods[j],
                 "a": texts[i][:160],
                 "b": texts[j][:160],
             }
@@ -238,30 +244,41 @@ def run_semeval(shared: Path, config: DedupConfig) -> dict | None:
     feats = compute_features(
         texts, [content_hash(t) for t in texts], [SEMEVAL_DAY] * len(texts), config
     )
-    canonical, stats = cluster(feats, config)
-    per_lang: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"same": [], "diff": []})
+    canonical, methods, stats = cluster(feats, config)
+    keys = candidate_keys(feats, config)
+    per_lang: dict[str, dict[str, list]] = defaultdict(lambda: {"same": [], "diff": []})
     for lang1, lang2, overall, i, j in pairs:
         bucket = "same" if overall <= 1.5 else "diff" if overall >= 3.5 else None
         if bucket:
-            per_lang[f"{lang1}-{lang2}"][bucket].append(int(canonical[i] == canonical[j]))
+            per_lang[f"{lang1}-{lang2}"][bucket].append(
+                (
+                    canonical[i] == canonical[j],
+                    bool(set(keys[i].tolist()) & set(keys[j].tolist())),
+                    verify(feats[i], feats[j], config) is not None,
+                )
+            )
+
+    def rates(same: list, diff: list) -> dict:
+        def rate(rows: list, column: int) -> float | None:
+            return round(sum(r[column] for r in rows) / len(rows), 3) if rows else None
+
+        return {
+            "recall": rate(same, 0),
+            "same_n": len(same),
+            "false_merge_rate": rate(diff, 0),
+            "diff_n": len(diff),
+            "candidate_recall": rate(same, 1),
+            "pair_verify_recall": rate(same, 2),
+            "pair_verify_false_rate": rate(diff, 2),
+        }
+
     result = {}
     for lang in sorted(per_lang, key=lambda k: (k.split("-")[0] != k.split("-")[1], k)):
-        same, diff = per_lang[lang]["same"], per_lang[lang]["diff"]
-        result[lang] = {
-            "recall": round(sum(same) / len(same), 3) if same else None,
-            "same_n": len(same),
-            "false_merge_rate": round(sum(diff) / len(diff), 3) if diff else None,
-            "diff_n": len(diff),
-        }
+        result[lang] = rates(per_lang[lang]["same"], per_lang[lang]["diff"])
     mono = [v for k, v in per_lang.items() if k.split("-")[0] == k.split("-")[1]]
-    same_all = [x for v in mono for x in v["same"]]
-    diff_all = [x for v in mono for x in v["diff"]]
-    result["all_same_language"] = {
-        "recall": round(sum(same_all) / len(same_all), 3),
-        "same_n": len(same_all),
-        "false_merge_rate": round(sum(diff_all) / len(diff_all), 3),
-        "diff_n": len(diff_all),
-    }
+    result["all_same_language"] = rates(
+        [x for v in mono for x in v["same"]], [x for v in mono for x in v["diff"]]
+    )
     return {"docs": len(texts), "per_language_pair": result, **stats}
 
 
@@ -274,17 +291,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--set", action="append", default=[], metavar="KNOB=VALUE", help="override a knob"
     )
+    parser.add_argument("--only", action="append", choices=("seeds", "reuters", "semeval"))
     args = parser.parse_args(argv)
     overrides = {}
     defaults = asdict(DedupConfig())
     for item in args.set:
         name, value = item.split("=", 1)
-        overrides[name] = type(defaults[name])(value == "True" if value in ("True", "False") else value)
+        overrides[name] = type(defaults[name])(
+            value == "True" if value in ("True", "False") else value
+        )
     config = DedupConfig(**overrides)
     config.validate()
     started = time.perf_counter()
     report = {"config": asdict(config)}
     for name, runner in (("seeds", run_seeds), ("reuters", run_reuters), ("semeval", run_semeval)):
+        if args.only and name not in args.only:
+            continue
         report[name] = runner(args.shared, config)
         print(f"== {name}")
         print(json.dumps(report[name], indent=1, ensure_ascii=False))

@@ -48,40 +48,36 @@ __all__ = [
 # survive the ``min_term_len`` cut. Fixed in code: changing it changes features.
 STOP_WORDS = frozenset(
     """
-    about above after again against also although among another around because been
-    before being below between both came come could does doing down during each either
-    even every from further have having here hers herself himself into itself just
-    last less like made make many more most much must myself never only other ours over
-    same says said should since some still such than that their theirs them themselves
-    then there these they this those though through under until very well were what
-    when where whether which while whom whose will with within without would year years
-    your yours yourself told also just another says including however
-    click share email facebook twitter instagram whatsapp linkedin newsletter subscribe
-    photo photos image images caption gallery video copyright reserved rights advertisement
-    read more news
-    aber alle allem allen aller alles also andere anderen auch dass denn derem deren dessen
-    diese diesem diesen dieser dieses doch durch eine einem einen einer eines etwa haben
-    hatte hatten hier immer jetzt kann keine können mehr muss nach nicht noch nur oder
-    schon sein seine seinem seinen seiner sich sind soll sollen sowie über unter viel
-    vom von vor wird werden wurde wurden zwischen sagte heute jahr jahre jahren
-    como con cuando desde donde durante entre esta este esto estos está hace hasta más
-    mismo muy otra otras otro otros para pero porque puede según sido sobre también tiene
-    todo todos tras fueron había han ser son sus una unos unas años dijo
-    aussi autre avant avec cette ces comme dans depuis deux dont elle elles entre être
-    leur leurs mais même moins notre nous pendant peut plus pour quand que qui sans selon
-    sont sous très tout tous toute toutes vous été était avait fait ans année
-    alla alle allo anche ancora come con cosa dalla dalle degli della delle dello dopo
-    essere fatto fra gli hanno loro molto nella nelle nello negli non oggi ogni però più
-    poi prima quando quello questa questo quella sono stata stato suoi sulla tra tutti
-    tutto una uno anni anno
-    było być dla jak jednak jego jest jej już lub może nad nie oraz przez przy roku się
-    tak także tego tej też tylko które który która które więc wszystko zostać został
-    została żeby jako oraz które kiedy
-    было быть года году для его если есть или как когда который которые которых также
-    только уже что чтобы это этого этом при после более будет были была они она
-    ancak bile bir biri bu çok daha değil diye gibi göre için ile ise kadar olan olarak
-    olduğu sonra şey şu tarafından yıl yılında ayrıca
-    """.split()
+    about above after again against also although among another around because been before
+    being below between both came come could does doing down during each either even every
+    from further have having here hers herself himself into itself just last less like made
+    make many more most much must myself never only other ours over same says said should
+    since some still such than that their theirs them themselves then there these they this
+    those though through under until very well were what when where whether which while whom
+    whose will with within without would year years your yours yourself told including
+    however click share email facebook twitter instagram whatsapp linkedin newsletter
+    subscribe photo photos image images caption gallery video copyright reserved rights
+    advertisement read news reuter reuters afp aber alle allem allen aller alles andere
+    anderen auch dass denn derem deren dessen diese diesem diesen dieser dieses doch durch
+    eine einem einen einer eines etwa haben hatte hatten hier immer jetzt kann keine können
+    mehr muss nach nicht noch nur oder schon sein seine seinem seinen seiner sich sind soll
+    sollen sowie über unter viel vom von vor wird werden wurde wurden zwischen sagte heute
+    jahr jahre jahren como con cuando desde donde durante entre esta este esto estos está
+    hace hasta más mismo muy otra otras otro otros para pero porque puede según sido sobre
+    también tiene todo todos tras fueron había han ser son sus una unos unas años dijo aussi
+    autre avant avec cette ces comme dans depuis deux dont elle elles être leur leurs mais
+    même moins notre nous pendant peut plus pour quand que qui sans selon sont sous très
+    tout tous toute toutes vous été était avait fait ans année alla allo anche ancora cosa
+    dalla dalle degli della delle dello dopo essere fatto fra gli hanno loro molto nella
+    nelle nello negli non oggi ogni però più poi prima quando quello questa questo quella
+    sono stata stato suoi sulla tra tutti tutto uno anni anno było być dla jak jednak jego
+    jest jej już lub może nad nie oraz przez przy roku się tak także tego tej też tylko
+    które który która więc wszystko zostać został została żeby jako kiedy было быть года
+    году для его если есть или как когда который которые которых также только уже что чтобы
+    это этого этом при после более будет были была они она ancak bile bir biri bu çok daha
+    değil diye gibi göre için ile ise kadar olan olarak olduğu sonra şey şu tarafından yıl
+    yılında ayrıca
+    """.split()  # noqa: SIM905
 )
 
 _NO_SPACE = (
@@ -121,13 +117,18 @@ class DedupConfig:
         story_window_days: maximum publication-date distance for ``story`` (3).
         story_requires_dates: a document without a date never story-merges (True).
             With False a missing date passes the window test.
-        story_threshold: minimum length-weighted Jaccard of story terms (0.10).
-        story_min_terms: both documents need this many distinct story terms (20).
+        story_threshold: minimum length-weighted Jaccard of story terms for documents
+            published the same day (0.10) ...
+        story_threshold_per_day: ... plus this per day between them (0.07): same-day
+            coverage needs less evidence than a rewrite days later.
+        story_figure_veto: documents that both quote at least this many distinct
+            figures but share none are not the same story (2; 0 disables).
+        story_min_terms: both documents need this many distinct story terms (40).
         story_min_length_ratio: shorter/longer token count at least this (0.2).
-        story_max_terms: story terms kept per document, a bottom-k sample (160).
+        story_max_terms: story terms kept per document, a bottom-k sample (120).
         story_bands, story_rows: LSH banding of the story-term MinHash (32, 1).
         min_term_len: minimum length of a word story term (4).
-        max_figures: figure hashes kept per document, a bottom-k sample (32).
+        max_figures: figure hashes kept per document, a bottom-k sample (16).
         template_number_fraction: a document whose number tokens are at least this
             fraction of its tokens is templated (0.12) ...
         template_short_fraction: ... when numbers plus tokens of at most 3 letters
@@ -143,13 +144,15 @@ class DedupConfig:
     story_window_days: int = 3
     story_requires_dates: bool = True
     story_threshold: float = 0.10
-    story_min_terms: int = 20
+    story_threshold_per_day: float = 0.07
+    story_figure_veto: int = 2
+    story_min_terms: int = 40
     story_min_length_ratio: float = 0.2
-    story_max_terms: int = 160
+    story_max_terms: int = 120
     story_bands: int = 32
     story_rows: int = 1
     min_term_len: int = 4
-    max_figures: int = 32
+    max_figures: int = 16
     template_number_fraction: float = 0.12
     template_short_fraction: float = 0.5
 
@@ -165,6 +168,7 @@ class DedupConfig:
             "near_threshold",
             "near_min_figure_jaccard",
             "story_threshold",
+            "story_threshold_per_day",
             "story_min_length_ratio",
             "template_number_fraction",
             "template_short_fraction",
@@ -179,6 +183,8 @@ class DedupConfig:
         for name in ("story_min_terms", "story_max_terms", "story_bands", "story_rows"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.story_figure_veto < 0:
+            raise ValueError(f"story_figure_veto must be >= 0, got {self.story_figure_veto}")
         if self.min_term_len < 1:
             raise ValueError(f"min_term_len must be >= 1, got {self.min_term_len}")
         if self.max_figures < 1:
@@ -364,7 +370,7 @@ def compute_features(
             figure_count,
             token_count,
             template,
-        ) in zip(content_hashes, published_days, sigs, partial)
+        ) in zip(content_hashes, published_days, sigs, partial, strict=False)
     ]
 
 
@@ -386,12 +392,31 @@ def _filler_keys(content_hash: str, count: int, namespace: int) -> np.ndarray:
     )
 
 
+def _with_date_tiles(keys: np.ndarray, features: list[Features], window: int) -> np.ndarray:
+    """Mix a publication-date tile into each story key.
+
+    Tiles are ``2 * window`` days wide; even bands use tiles starting at day 0, odd
+    bands tiles shifted by ``window``, so two documents at most ``window`` days apart
+    share the tile of every band of at least one parity. Undated documents (only
+    story-eligible when dates are optional: then no tiling is applied) never get here.
+    """
+    width = max(window, 1)
+    days = np.array([f.published_days or 0 for f in features], dtype=np.int64)[:, None]
+    shift = (np.arange(keys.shape[1], dtype=np.int64) % 2) * width
+    tiles = ((days + shift[None, :]) // (2 * width)).astype(np.uint64)
+    mixed = keys ^ (tiles * _BIGRAM_MIX[1])
+    mixed *= _BIGRAM_MIX[0]
+    mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
 def candidate_keys(features: list[Features], config: DedupConfig) -> np.ndarray:
     """uint64 LSH bucket keys, shape ``(len(features), config.num_keys)``.
 
     Columns: the near-tier bands of ``signature`` (namespace 0), then, if the story
     tier is enabled, ``story_bands`` bands of ``story_rows`` MinHash values of the
-    story terms (namespace 1, seed ``seed + 1``). Two documents are a candidate pair
+    story terms (namespace 1, seed ``seed + 1``), each mixed with a publication-date
+    tile when dates are required (see :func:`_with_date_tiles`). Two documents are a candidate pair
     iff they share any key. A document a tier cannot apply to (no tokens; templated,
     undated or too short for ``story``) gets keys derived from its content hash in
     that tier's columns, which only its exact duplicates share.
@@ -408,9 +433,12 @@ def candidate_keys(features: list[Features], config: DedupConfig) -> np.ndarray:
     if config.story_enabled:
         story = LshParams(bands=config.story_bands, rows=config.story_rows)
         eligible = [_story_eligible(f, config) for f in features]
-        terms = [f.terms if ok else f.terms[:0] for f, ok in zip(features, eligible)]
+        terms = [f.terms if ok else f.terms[:0] for f, ok in zip(features, eligible, strict=False)]
         story_sigs = signatures(terms, story.bands * story.rows, config.seed + 1)
-        out[:, near.bands :] = band_keys(story_sigs, story, STORY_NAMESPACE)
+        story_keys = band_keys(story_sigs, story, STORY_NAMESPACE)
+        if config.story_requires_dates:
+            story_keys = _with_date_tiles(story_keys, features, config.story_window_days)
+        out[:, near.bands :] = story_keys
         for i, ok in enumerate(eligible):
             if not ok:
                 out[i, near.bands :] = _filler_keys(
@@ -454,10 +482,12 @@ def _same_figures(a: Features, b: Features) -> bool:
     return a.figure_count == b.figure_count and np.array_equal(a.figures, b.figures)
 
 
-def _within_window(a: Features, b: Features, config: DedupConfig) -> bool:
+def _day_distance(a: Features, b: Features, config: DedupConfig) -> int | None:
+    """Days between the documents; 0 if one is undated and dates are optional."""
     if a.published_days is None or b.published_days is None:
-        return not config.story_requires_dates
-    return abs(a.published_days - b.published_days) <= config.story_window_days
+        return None if config.story_requires_dates else 0
+    distance = abs(a.published_days - b.published_days)
+    return distance if distance <= config.story_window_days else None
 
 
 def verify(canonical: Features, candidate: Features, config: DedupConfig) -> Match | None:
@@ -484,12 +514,19 @@ def verify(canonical: Features, candidate: Features, config: DedupConfig) -> Mat
                 return Match("near", near)
     if not (_story_eligible(a, config) and _story_eligible(b, config)):
         return None
-    if not _within_window(a, b, config):
+    distance = _day_distance(a, b, config)
+    if distance is None:
+        return None
+    if (
+        config.story_figure_veto
+        and min(a.figure_count, b.figure_count) >= config.story_figure_veto
+        and _figure_jaccard(a, b) == 0.0
+    ):
         return None
     shorter, longer = sorted((a.token_count, b.token_count))
     if shorter < config.story_min_length_ratio * longer:
         return None
     story = _weighted_jaccard(a, b)
-    if story >= config.story_threshold:
+    if story >= config.story_threshold + config.story_threshold_per_day * distance:
         return Match("story", story)
     return None

@@ -1,0 +1,231 @@
+import pickle
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xxhash
+
+from transforms.core.similarity import (
+    DedupConfig,
+    Features,
+    Match,
+    candidate_keys,
+    compute_features,
+    verify,
+)
+
+CONFIG = DedupConfig()
+SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
+DAY = 19_800
+
+STORY_A = (
+    "Sergei Naryshkin, director of Russia's Foreign Intelligence Service, arrived in Pyongyang "
+    "on Monday for talks with Ri Chang Dae, North Korea's Minister of State Security, on "
+    "cooperation against espionage. Naryshkin and Ri Chang Dae discussed countering spying and "
+    "subversive activities by hostile forces and the regional security situation. Analysts see "
+    "the intelligence summit as a precursor to a visit by Vladimir Putin to Pyongyang, and the "
+    "talks deepened intelligence ties between Moscow and Pyongyang amid Western sanctions."
+)
+STORY_B = (
+    "SEOUL - Russia's External Intelligence chief Sergei Naryshkin visited Pyongyang for a "
+    "three-day summit with North Korean State Security Minister Ri Chang Dae, state media KCNA "
+    "said. The talks on espionage covered hostile forces' spying and plotting, the security "
+    "situation around the Korean peninsula, and strengthening intelligence cooperation. "
+    "Naryshkin's trip to Pyongyang fuels speculation about a coming Putin visit. Both "
+    "agencies agreed on regular consultations and joint counterintelligence training, and "
+    "diplomats in Seoul expect deeper coordination against cyber threats."
+)
+UNRELATED = (
+    "The central bank kept its benchmark interest rate unchanged on Thursday, citing sticky "
+    "services inflation and a resilient labour market, while economists expect the first cut "
+    "in the autumn after wage growth slows and energy prices stabilise across the eurozone, "
+    "though several policymakers warned that markets were pricing too many reductions."
+)
+EARNINGS_A = (
+    "Shr 46 cts vs 31 cts Net 1,234,000 vs 900,000 Revs 12.5 mln vs 10.1 mln "
+    "Nine mths Shr 1.20 dlrs vs 95 cts Net 3,456,000 vs 2,700,000 Revs 36.1 mln vs 30.2 mln"
+)
+EARNINGS_B = (
+    "Shr 52 cts vs 40 cts Net 1,534,000 vs 1,100,000 Revs 14.5 mln vs 11.3 mln "
+    "Nine mths Shr 1.45 dlrs vs 1.02 dlrs Net 4,210,000 vs 2,950,000 Revs 40.7 mln vs 33.0 mln"
+)
+LONG = " ".join(
+    f"Paragraph {i} of the ministry statement said the harbour authority will inspect vessel "
+    f"moorings along the eastern shore before winter storms, officials in Wellington added."
+    for i in range(8)
+)
+
+
+def features(texts, days=None, config=CONFIG):
+    days = [DAY] * len(texts) if days is None else days
+    return compute_features(texts, [_hash(t) for t in texts], days, config)
+
+
+def _hash(text):
+    return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
+
+
+def one(text, day=DAY, content_hash=None, config=CONFIG):
+    return compute_features([text], [content_hash or _hash(text)], [day], config)[0]
+
+
+def test_exact_iff_content_hash_equal():
+    a = one(STORY_A, content_hash="h1")
+    b = one(STORY_A + " ", content_hash="h1", day=None)
+    assert verify(a, b, CONFIG) == Match("exact", 1.0)
+
+
+def test_light_edit_is_near():
+    edited = LONG.replace("winter storms", "the winter storms")
+    match = verify(one(LONG), one(edited), CONFIG)
+    assert match is not None and match.method == "near"
+    assert CONFIG.near_threshold <= match.similarity < 1.0
+
+
+def test_same_story_rewrite_is_story():
+    match = verify(one(STORY_A, day=DAY), one(STORY_B, day=DAY + 1), CONFIG)
+    assert match is not None and match.method == "story"
+    assert 0.0 < match.similarity <= 1.0
+
+
+def test_unrelated_is_none():
+    assert verify(one(STORY_A), one(UNRELATED), CONFIG) is None
+
+
+def test_templated_earnings_with_other_figures_never_merge():
+    a, b = one(EARNINGS_A), one(EARNINGS_B)
+    assert a.template and b.template
+    assert verify(a, b, CONFIG) is None
+    loose = replace(CONFIG, near_threshold=0.01, story_threshold=0.0)
+    assert verify(a, b, loose) is None
+
+
+def test_templated_earnings_with_same_figures_merge_near():
+    twin = EARNINGS_A.replace("Nine mths", "Nine months")
+    match = verify(one(EARNINGS_A), one(twin), replace(CONFIG, near_threshold=0.5))
+    assert match is not None and match.method == "near"
+
+
+@pytest.mark.parametrize(
+    "day_b,expected",
+    [(DAY + 1, "story"), (DAY + CONFIG.story_window_days + 1, None), (None, None)],
+)
+def test_story_needs_both_dates_inside_the_window(day_b, expected):
+    match = verify(one(STORY_A, day=DAY), one(STORY_B, day=day_b), CONFIG)
+    assert (match and match.method) == expected
+
+
+def test_missing_date_passes_when_dates_are_optional():
+    config = replace(CONFIG, story_requires_dates=False)
+    match = verify(one(STORY_A, day=None, config=config), one(STORY_B, config=config), config)
+    assert match is not None and match.method == "story"
+
+
+def test_story_disabled():
+    config = replace(CONFIG, story_enabled=False)
+    assert verify(one(STORY_A), one(STORY_B), config) is None
+    assert candidate_keys([one(STORY_A)], config).shape == (1, config.near_params.bands)
+
+
+def test_verify_is_symmetric():
+    feats = features([STORY_A, STORY_B, UNRELATED, LONG, EARNINGS_A])
+    for a in feats:
+        for b in feats:
+            assert verify(a, b, CONFIG) == verify(b, a, CONFIG)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"num_perm": 0},
+        {"ngram": 0},
+        {"ngram": 9},
+        {"near_threshold": 0.0},
+        {"near_threshold": 1.5},
+        {"story_threshold": -0.1},
+        {"story_window_days": -1},
+        {"story_bands": 0},
+        {"story_min_terms": 500},
+        {"template_number_fraction": float("nan")},
+    ],
+)
+def test_config_validation_rejects(changes):
+    with pytest.raises(ValueError):
+        replace(CONFIG, **changes).validate()
+
+
+def test_default_config_is_valid():
+    CONFIG.validate()
+
+
+def test_features_are_small_and_picklable():
+    letters = ["".join(chr(97 + i // 26**k % 26) for k in range(3)) for i in range(2000)]
+    long_text = " ".join(f"{w}ward {i}.{i}" for i, w in enumerate(letters))
+    feats = features([STORY_A, long_text, ""])
+    sizes = []
+    for feat in feats:
+        data = pickle.dumps(feat)
+        sizes.append(len(data))
+        assert len(data) <= 1536
+        assert pickle.loads(data) == feat
+    assert feats[1].signature.dtype == np.uint32 and feats[1].signature.shape == (128,)
+    assert len(feats[1].terms) == CONFIG.story_max_terms < feats[1].term_count
+
+
+def test_features_do_not_depend_on_the_batch():
+    texts = [STORY_A, STORY_B, EARNINGS_A, ""]
+    together = features(texts)
+    alone = [features([t])[0] for t in texts]
+    assert together == alone
+
+
+def test_candidate_keys_shape_dtype_determinism():
+    feats = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, ""])
+    keys = candidate_keys(feats, CONFIG)
+    assert keys.dtype == np.uint64
+    assert keys.shape == (5, CONFIG.num_keys) and CONFIG.num_keys <= 48
+    again = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, ""])
+    np.testing.assert_array_equal(keys, candidate_keys(again, CONFIG))
+    shared = set(keys[0].tolist()) & set(keys[1].tolist())
+    assert shared, "the rewrite pair must be a candidate pair"
+    assert not set(keys[4].tolist()) & set(keys[:4].ravel().tolist())
+
+
+def test_exact_duplicates_share_every_key():
+    feats = compute_features(["", ""], ["same", "same"], [DAY, DAY], CONFIG)
+    keys = candidate_keys(feats, CONFIG)
+    np.testing.assert_array_equal(keys[0], keys[1])
+
+
+def _seed(prefix: str) -> tuple[str, int | None]:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    raw = path.read_text(encoding="utf-8")
+    header = re.match(r"\s*date (\d{4})-(\d{2})-(\d{2})\s", raw)
+    if not header:
+        return raw.strip(), None
+    year, month, day = map(int, header.groups())
+    days = int(np.datetime64(f"{year:04d}-{month:02d}-{day:02d}").astype(int))
+    return raw[header.end() :].strip(), days
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds absent")
+def test_seeds_only_naryshkin_pair_merges():
+    docs = [_seed(f"{i:03d}") for i in range(5)]
+    feats = compute_features(
+        [t for t, _ in docs], [str(i) for i in range(5)], [d for _, d in docs], CONFIG
+    )
+    keys = candidate_keys(feats, CONFIG)
+    for i in range(5):
+        for j in range(i + 1, 5):
+            match = verify(feats[i], feats[j], CONFIG)
+            if (i, j) == (0, 1):
+                assert match is not None and match.method == "story"
+                assert set(keys[i].tolist()) & set(keys[j].tolist())
+            else:
+                assert match is None, (i, j, match)
+
+
+def test_features_type():
+    assert isinstance(one(STORY_A), Features)
