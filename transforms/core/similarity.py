@@ -284,11 +284,6 @@ class _Vocabulary:
         return value, _KIND_OTHER, 0
 
 
-def _bottom_k(values: np.ndarray, k: int) -> np.ndarray:
-    unique = np.unique(values)
-    return unique[:k].astype(np.uint32)
-
-
 def _char_bigrams(hashes: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     is_char = kinds == _KIND_CHAR
     pairs = np.flatnonzero(is_char[:-1] & is_char[1:])
@@ -338,8 +333,8 @@ def compute_features(
             and numbers >= config.template_number_fraction * count
             and numbers + short >= config.template_short_fraction * count
         )
-        unique_terms = _bottom_k(terms, len(terms))
-        unique_figures = _bottom_k(figures, len(figures))
+        unique_terms = np.unique(terms)
+        unique_figures = np.unique(figures)
         partial.append(
             (
                 unique_terms[: config.story_max_terms],
