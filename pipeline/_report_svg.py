@@ -53,9 +53,10 @@ def bar_chart(
         y = 5 + i * row
         w = max(1.0, bar_w * value / top) if value else 0
         short = label if len(label) <= 30 else label[:29] + "…"
+        fill = colors[i % len(colors)]
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
-            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{colors[i % len(colors)]}">'
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{fill}">'
             f"<title>{escape(label)}: {_fmt(value)}</title></rect>"
             f'<text x="{label_w + w + 6:.1f}" y="{y + 16}">{_fmt(value)}</text>'
         )
