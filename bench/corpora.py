@@ -15,7 +15,8 @@ they are; the pipeline decodes them. Figures reported:
 
 * files, wall time, docs/s, peak RSS, kept / exact / near / story / quarantined;
 * identical-body recall: pairs of stories whose whitespace-normalised, entity-decoded bodies
-  are identical, fraction that end up in one cluster;
+  are identical, fraction that end up in one cluster; also split by whether the two titles
+  are the same (identical dividend notices of different companies share a body, not a title);
 * CORRECTED re-issues: titles containing ``CORRECTED``; the original is the nearest (by
   ``newid``) other story whose title, with the CORRECTED marker removed, is the same, else
   whose body starts with the same 12 words; how many share a cluster with it;
@@ -298,6 +299,15 @@ class Clusters:
     dangling: int = 0
     chained: int = 0
 
+    def describe(self, stem: str) -> str:
+        """``kept``, ``<method> <similarity> of <kept stem>``, ``quarantined`` or ``absent``."""
+        if stem in self.method:
+            method, similarity = self.method[stem]
+            return f"{method} {similarity:.3f} of {self.canonical_stem.get(stem, '?')}"
+        if stem in self.root:
+            return "kept"
+        return "quarantined" if stem in self.quarantined else "absent"
+
     def same(self, a: str, b: str) -> bool:
         """Whether files ``a`` and ``b`` (stems) ended up in one cluster."""
         ra, rb = self.root.get(a), self.root.get(b)
@@ -392,8 +402,8 @@ def _run_counts(manifest: dict | None) -> dict:
         "duplicates": counts["duplicates"],
         "quarantined": counts["quarantined"],
         "quarantined_by_reason": counts["quarantined_by_reason"],
+        "skipped_already_ingested": counts.get("skipped_already_ingested", 0),
         "pipeline_s": manifest["timings_s"].get("pipeline"),
-        "in_process_wall_s": manifest["timings_s"].get("wall"),
     }
 
 
@@ -421,8 +431,17 @@ def score_reuters(stories: Sequence[Story], clusters: Clusters) -> dict:
     pair_hits = sum(clusters.same(a, b) for a, b in pairs)
     later = [(ids[0], x) for ids in groups.values() for x in ids[1:]]
     later_hits = sum(clusters.same(a, b) for a, b in later)
+    titled = [
+        (a, b) for a, b in pairs if _norm_title(by_id[a].title) == _norm_title(by_id[b].title)
+    ]
+    titled_hits = sum(clusters.same(a, b) for a, b in titled)
     missed = [
-        {"a": a, "b": b, "title_a": by_id[a].title, "title_b": by_id[b].title}
+        {
+            "a": f"{a}: {_decode(by_id[a].title)}",
+            "b": f"{b}: {_decode(by_id[b].title)}",
+            "a_outcome": clusters.describe(a),
+            "b_outcome": clusters.describe(b),
+        }
         for a, b in pairs
         if not clusters.same(a, b)
     ][:_MAX_EXAMPLES]
@@ -475,12 +494,19 @@ def score_reuters(stories: Sequence[Story], clusters: Clusters) -> dict:
         "identical_body_pairs_merged": pair_hits,
         "identical_body_recall": _ratio(pair_hits, len(pairs)),
         "identical_body_later_members_recall": _ratio(later_hits, len(later)),
+        "identical_body_same_title_pairs": len(titled),
+        "identical_body_same_title_recall": _ratio(titled_hits, len(titled)),
+        "identical_body_other_title_pairs": len(pairs) - len(titled),
+        "identical_body_other_title_merged": pair_hits - titled_hits,
         "identical_body_missed_examples": missed,
         "corrected_titles": len(corrected),
         "corrected_with_original": len(corrected_pairs),
         "corrected_merged": len(corrected_merged),
         "corrected_not_merged_examples": [
-            {"corrected": f"{s.newid}: {_decode(s.title)}", "original": f"{o.newid}: {o.title}"}
+            {
+                "corrected": f"{s.newid}: {_decode(s.title)}",
+                "original": f"{o.newid}: {_decode(o.title)}",
+            }
             for s, o in corrected_pairs
             if (s, o) not in corrected_merged
         ][:_MAX_EXAMPLES],
@@ -648,6 +674,10 @@ def format_report(report: dict) -> str:
             "identical_body_pairs",
             "identical_body_recall",
             "identical_body_later_members_recall",
+            "identical_body_same_title_pairs",
+            "identical_body_same_title_recall",
+            "identical_body_other_title_pairs",
+            "identical_body_other_title_merged",
             "corrected_titles",
             "corrected_with_original",
             "corrected_merged",
@@ -660,6 +690,11 @@ def format_report(report: dict) -> str:
         ):
             if key in quality:
                 lines.append(f"  {key:<38} {_fmt(quality[key])}")
+        for missed in quality.get("identical_body_missed_examples", []):
+            lines.append(
+                f"    identical bodies apart: {missed['a']!r} [{missed['a_outcome']}] / "
+                f"{missed['b']!r} [{missed['b_outcome']}]"
+            )
         for example in quality.get("figure_differing_examples", []):
             lines.append(
                 f"    [{example['method']} {example['similarity']}"
