@@ -45,7 +45,8 @@ margin-right:4px;vertical-align:-1px}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:14px;align-items:start}
 .doc{border:1px solid #e3e5ea;border-radius:4px;padding:8px 10px;margin-bottom:8px;
 background:#fcfcfd}
-.doc.canonical{border-left:4px solid #3b6ea8}.doc.duplicate{border-left:4px solid #e08a2c}
+.doc.canonical{border-left:4px solid #3b6ea8;position:sticky;top:8px}
+.doc.duplicate{border-left:4px solid #e08a2c}
 .doc .meta{color:#667;font-size:12px;word-break:break-all}
 .doc .title{font-weight:600;margin:4px 0}.doc p{margin:4px 0;white-space:pre-wrap}
 .note{color:#8a5a00;font-size:12px;font-style:italic}

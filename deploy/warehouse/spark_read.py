@@ -2,7 +2,7 @@
 
 Usage::
 
-    spark-submit deploy/warehouse/spark_read.py --output gs://BUCKET/PATH [--run RUN_ID]
+    spark-submit deploy/warehouse/spark_read.py --output gs://BUCKET/PATH [--run ID] [--dates GLOB]
 
 ``basePath`` makes Spark discover ``date`` from ``articles/date=YYYY-MM-DD/`` folders; the
 ``date=__HIVE_DEFAULT_PARTITION__`` folder becomes ``date IS NULL``. The files carry the same
@@ -16,13 +16,17 @@ import argparse
 import sys
 
 
-def read_articles(spark, output: str):
-    """The articles table with its ``date`` partition column (DATE, null when undated)."""
+def read_articles(spark, output: str, dates: str | None = None):
+    """The articles table with its ``date`` partition column (DATE, null when undated).
+
+    ``dates`` (a glob such as ``2024-03-*``) reads only those partitions; ``basePath`` keeps
+    ``date`` discovered as a column either way.
+    """
     base = f"{output.rstrip('/')}/articles"
     return (
         spark.read.option("basePath", base)
         .option("mergeSchema", "true")  # columns only ever get added within a schema version
-        .parquet(f"{base}/date=*")
+        .parquet(f"{base}/date={dates}" if dates else base)
     )
 
 
@@ -35,6 +39,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", required=True, help="Dataset root (newsingest run --output).")
     parser.add_argument("--run", help="Only rows of this run_id.")
+    parser.add_argument("--dates", help="Only these date= partitions, a glob such as 2024-03-*.")
     args = parser.parse_args(argv)
 
     from pyspark.sql import SparkSession
@@ -45,7 +50,7 @@ def main(argv: list[str]) -> int:
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "true")
         .getOrCreate()
     )
-    articles = read_articles(spark, args.output)
+    articles = read_articles(spark, args.output, args.dates)
     duplicates = read_flat(spark, args.output, "duplicates")
     if args.run:
         articles = articles.where(F.col("run_id") == args.run)
