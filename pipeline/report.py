@@ -25,7 +25,7 @@ __all__ = ["main", "render", "write_report"]
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;color:#222;margin:0;background:#f6f7f9}
-main{max-width:1180px;margin:0 auto;padding:24px}
+main{max-width:1180px;margin:0 auto;padding:24px;box-sizing:border-box}
 h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 10px;border-bottom:1px solid #ccd;
 padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .sub{color:#667;margin:0 0 16px}.empty{color:#667;font-style:italic}
@@ -34,15 +34,16 @@ padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .card b{display:block;font-size:24px}.card span{color:#667}
 .ok{color:#2d7a46;font-weight:600}.bad{color:#b3261e;font-weight:600}
 table{border-collapse:collapse;background:#fff;margin:6px 0 12px}
-th,td{border:1px solid #dde;padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border:1px solid #dde;padding:4px 8px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#eef0f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.grid2{display:grid;grid-template-columns:1fr 1fr;gap:16px;align-items:start}
+.grid2{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;align-items:start}
 .chart{background:#fff;border:1px solid #dde;border-radius:6px;max-width:100%;height:auto}
 .legend span{margin-right:14px}.legend i{display:inline-block;width:11px;height:11px;
 margin-right:4px;vertical-align:-1px}
 .cluster{background:#fff;border:1px solid #dde;border-radius:6px;padding:10px 14px;margin:14px 0}
 .cluster h3{margin:0 0 8px}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:14px;align-items:start}
+.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px;align-items:start}
 .doc{border:1px solid #e3e5ea;border-radius:4px;padding:8px 10px;margin-bottom:8px;
 background:#fcfcfd}
 .doc.canonical{border-left:4px solid #3b6ea8;position:sticky;top:8px}
@@ -71,7 +72,7 @@ def _n(value) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence], numeric: Sequence[int] = ()) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    head = "".join(f"<th>{_e(h)}</th>" for h in header) if any(header) else ""
     body = "".join(
         "<tr>"
         + "".join(
@@ -81,7 +82,8 @@ def _table(header: Sequence[str], rows: Sequence[Sequence], numeric: Sequence[in
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = f"<thead><tr>{head}</tr></thead>" if head else ""
+    return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
 def _section(anchor: str, title: str, body: str) -> str:
