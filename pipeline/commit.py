@@ -29,6 +29,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.build import RUN_REPORT
 from pipeline.config import RunConfig
 from pipeline.dataset import INDEX_SETTINGS, index_settings
+from pipeline.fsutil import is_local
 from transforms.core.crashpoints import crash_point
 
 __all__ = [
@@ -60,12 +61,8 @@ def write_json(path: str, value) -> None:
         handle.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
 
-def _is_local(path: str) -> bool:
-    return FileSystems.get_scheme(path) in (None, "file")
-
-
 def _ensure_parent(path: str) -> None:
-    if _is_local(path):
+    if is_local(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
 
 
@@ -146,7 +143,13 @@ def commit_run(config: RunConfig, timings: dict[str, float]) -> dict:
 
 
 def apply_plan(plan: dict) -> None:
-    """Applies (or finishes applying) a commit plan; safe to repeat after a crash."""
+    """Applies (or finishes applying) a commit plan; safe to repeat after a crash.
+
+    A plan is a dict: ``moves`` ([src, dst] renames), optional ``deletes``
+    (files made obsolete, removed after every move), optional
+    ``write_if_absent`` ({path: JSON value}), ``manifest_path`` and
+    ``manifest`` (written last) and ``staging`` (deleted at the end).
+    """
     moves = [(src, dst) for src, dst in plan["moves"] if FileSystems.exists(src)]
     for index, (src, dst) in enumerate(moves):
         _ensure_parent(dst)
@@ -156,7 +159,10 @@ def apply_plan(plan: dict) -> None:
     missing = [dst for src, dst in plan["moves"] if not FileSystems.exists(dst)]
     if missing:
         raise RuntimeError(f"commit of run {plan['run_id']} lost files: {missing[:5]}")
-    for path, value in plan["write_if_absent"].items():
+    obsolete = [path for path in plan.get("deletes", []) if FileSystems.exists(path)]
+    if obsolete:
+        FileSystems.delete(obsolete)
+    for path, value in plan.get("write_if_absent", {}).items():
         if not FileSystems.exists(path):
             write_json(path, value)
     crash_point("commit:manifest")
@@ -166,7 +172,7 @@ def apply_plan(plan: dict) -> None:
 
 def _staged_runs(root: str) -> list[str]:
     staging = f"{root}/_staging"
-    if _is_local(staging):
+    if is_local(staging):
         if not os.path.isdir(staging):
             return []
         return sorted(f"{staging}/{name}" for name in os.listdir(staging))

@@ -12,15 +12,13 @@ import time
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.fsutil import is_local
+
 __all__ = ["DatasetLock", "LockedError"]
 
 
 class LockedError(RuntimeError):
     """Another live run holds the dataset's lock."""
-
-
-def _is_local(path: str) -> bool:
-    return FileSystems.get_scheme(path) in (None, "file")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -97,7 +95,7 @@ class DatasetLock:
 
     def _try_create(self) -> bool:
         data = orjson.dumps(self._record)
-        if _is_local(self.path):
+        if is_local(self.path):
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -123,7 +121,7 @@ class DatasetLock:
             return None
 
     def _age_s(self) -> float:
-        if _is_local(self.path):
+        if is_local(self.path):
             return time.time() - os.stat(self.path).st_mtime
         [result] = FileSystems.match([self.path])
         return time.time() - result.metadata_list[0].last_updated_in_seconds
@@ -138,7 +136,7 @@ class DatasetLock:
             return True
 
     def _break_stale(self) -> None:
-        if _is_local(self.path):
+        if is_local(self.path):
             stale = f"{self.path}.stale-{time.time_ns()}"
             try:
                 os.rename(self.path, stale)
@@ -151,7 +149,7 @@ class DatasetLock:
     def _start_heartbeat(self) -> None:
         def beat() -> None:
             while not self._stop.wait(self._heartbeat):
-                if _is_local(self.path):
+                if is_local(self.path):
                     try:
                         os.utime(self.path)
                     except OSError:

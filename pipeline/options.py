@@ -22,10 +22,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input",
         action="append",
-        required=True,
-        help="Input file, directory (read recursively) or glob; local, gs:// or s3://. Repeatable.",
+        help="Input file, directory (read recursively) or glob; local, gs:// or s3://. "
+        "Repeatable. Required.",
     )
-    parser.add_argument("--output", required=True, help="Dataset root directory (local or bucket).")
+    parser.add_argument("--output", help="Dataset root directory (local or bucket). Required.")
     parser.add_argument(
         "--run_id",
         "--run-id",
@@ -111,6 +111,10 @@ def default_run_id(now: dt.datetime) -> str:
 def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> RunConfig:
     """The validated RunConfig for parsed ``options``; raises ValueError on bad values."""
     view = options.view_as(NewsIngestOptions)
+    if not view.input:
+        raise ValueError("--input is required")
+    if not view.output:
+        raise ValueError("--output is required")
     now = now or dt.datetime.now(dt.timezone.utc)
     dedup = DedupConfig(
         **{f.name: getattr(view, DEDUP_PREFIX + f.name) for f in dataclasses.fields(DedupConfig)}

@@ -26,7 +26,7 @@ from apache_beam.metrics import Metrics
 
 from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 from transforms.core.crashpoints import crash_point
-from transforms.core.similarity import DedupConfig, candidate_keys, verify
+from transforms.core.similarity import DedupConfig, FeatureTable, candidate_keys, verify_pairs
 from transforms.records import FeatureBatch
 
 __all__ = ["FindDuplicates", "decisions_by_key"]
@@ -48,7 +48,7 @@ def _split_by_shard(shards: np.ndarray, *columns) -> Iterator[tuple[int, tuple]]
 def _take(column, index: np.ndarray):
     if isinstance(column, np.ndarray):
         return column[index]
-    return [column[i] for i in index.tolist()]
+    return column.take(index)
 
 
 def _band_entries(batch: FeatureBatch, config: DedupConfig, num_shards: int):
@@ -93,18 +93,33 @@ class _PairsInShardFn(beam.DoFn):
         yield from _split_by_shard(_shard_of(earlier, self._num_shards), earlier, later)
 
 
-def _feature_table(feature_parts: Iterable[tuple]) -> dict[int, tuple]:
-    table: dict[int, tuple] = {}
-    for docs, ranks, prior, features in feature_parts:
-        for doc, doc_rank, is_prior, feature in zip(
-            docs.tolist(), ranks.tolist(), prior.tolist(), features, strict=True
-        ):
-            table[doc] = (doc_rank, is_prior, feature)
-    return table
+class _ShardFeatures:
+    """All features of one shard, looked up by doc key with a binary search."""
+
+    def __init__(self, parts: Iterable[tuple]):
+        parts = list(parts)
+        docs = _concat(parts, 0)
+        order = np.argsort(docs, kind="stable")
+        self._docs = docs[order]
+        self.ranks = (
+            np.concatenate([p[1] for p in parts])[order] if parts else np.empty(0, np.int64)
+        )
+        self.prior = np.concatenate([p[2] for p in parts])[order] if parts else np.empty(0, bool)
+        self.table = FeatureTable.concat([p[3] for p in parts]).take(order) if parts else None
+
+    def rows(self, docs: np.ndarray) -> np.ndarray:
+        rows = np.searchsorted(self._docs, docs)
+        if len(rows) and (rows.max() >= len(self._docs) or (self._docs[rows] != docs).any()):
+            raise KeyError("candidate pair names an article without features")
+        return rows
 
 
 class _AttachEarlierFn(beam.DoFn):
-    """Join 1: attach the earlier article's features, re-key by the later's shard."""
+    """Join 1: attach the earlier articles' features, re-key by the later's shard.
+
+    Each distinct earlier article's features travel once per later shard,
+    whatever the number of pairs it is in.
+    """
 
     def __init__(self, num_shards: int):
         self._num_shards = num_shards
@@ -113,23 +128,29 @@ class _AttachEarlierFn(beam.DoFn):
         _, grouped = element
         if not grouped["pairs"]:
             return
-        table = _feature_table(grouped["features"])
-        for earlier, later in grouped["pairs"]:
-            attached = [table[doc] for doc in earlier.tolist()]
-            shards = _shard_of(later, self._num_shards)
-            for shard, (index,) in _split_by_shard(shards, np.arange(len(later))):
-                yield (
-                    shard,
-                    (
-                        earlier[index],
-                        [attached[i] for i in index.tolist()],
-                        later[index],
-                    ),
-                )
+        shard = _ShardFeatures(grouped["features"])
+        earlier = np.concatenate([p[0] for p in grouped["pairs"]])
+        later = np.concatenate([p[1] for p in grouped["pairs"]])
+        rows = shard.rows(earlier)
+        for later_shard, (index,) in _split_by_shard(
+            _shard_of(later, self._num_shards), np.arange(len(later))
+        ):
+            unique_rows, inverse = np.unique(rows[index], return_inverse=True)
+            yield (
+                later_shard,
+                (
+                    earlier[index],
+                    later[index],
+                    inverse,
+                    shard.ranks[unique_rows],
+                    shard.prior[unique_rows],
+                    shard.table.take(unique_rows),
+                ),
+            )
 
 
 class _VerifyFn(beam.DoFn):
-    """Join 2: attach the later article's features and verify each pair."""
+    """Join 2: attach the later articles' features and verify all pairs at once."""
 
     def __init__(self, config: DedupConfig):
         self._config = config
@@ -139,18 +160,26 @@ class _VerifyFn(beam.DoFn):
         _, grouped = element
         if not grouped["pairs"]:
             return
-        table = _feature_table(grouped["features"])
+        shard = _ShardFeatures(grouped["features"])
         edges = []
-        for earlier_docs, earlier_rows, later_docs in grouped["pairs"]:
-            for a, (a_rank, a_prior, a_feat), b in zip(
-                earlier_docs.tolist(), earlier_rows, later_docs.tolist(), strict=True
-            ):
-                b_rank, b_prior, b_feat = table[b]
-                if b_prior and not a_prior:
-                    a, a_rank, a_feat, b, b_rank, b_feat = b, b_rank, b_feat, a, a_rank, a_feat
-                match = verify(a_feat, b_feat, self._config)
-                if match is not None:
-                    edges.append(Edge(a, b, a_rank, b_rank, match.method, match.similarity))
+        for earlier, later, inverse, ranks, prior, table in grouped["pairs"]:
+            later_rows = shard.rows(later)
+            earlier_table = table.take(inverse)
+            later_table = shard.table.take(later_rows)
+            earlier_rank, later_rank = ranks[inverse], shard.ranks[later_rows]
+            swap = shard.prior[later_rows] & ~prior[inverse]
+            both = FeatureTable.concat([earlier_table, later_table])
+            n = len(earlier)
+            positions = np.arange(n)
+            canonical = both.take(np.where(swap, positions + n, positions))
+            candidate = both.take(np.where(swap, positions, positions + n))
+            matches = verify_pairs(canonical, candidate, self._config)
+            for i in [i for i, match in enumerate(matches) if match is not None]:
+                a, b = int(earlier[i]), int(later[i])
+                a_rank, b_rank = int(earlier_rank[i]), int(later_rank[i])
+                if swap[i]:
+                    a, b, a_rank, b_rank = b, a, b_rank, a_rank
+                edges.append(Edge(a, b, a_rank, b_rank, matches[i].method, matches[i].similarity))
         self._verified.inc(len(edges))
         crash_point("dedup")
         if edges:

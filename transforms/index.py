@@ -31,6 +31,7 @@ from schemas import INDEX
 from transforms.core import feature_codec
 from transforms.core.canonical import article_id
 from transforms.core.clustering import Decision
+from transforms.core.similarity import FeatureTable
 from transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
 __all__ = [
@@ -203,9 +204,9 @@ class _ReadCandidatesFn(beam.DoFn):
                 yield FeatureBatch(
                     doc_keys=picked.column("doc_key").to_numpy(),
                     ranks=picked.column("rank").to_numpy(),
-                    features=[
-                        feature_codec.decode(b) for b in picked.column("features").to_pylist()
-                    ],
+                    features=FeatureTable.from_rows(
+                        [feature_codec.decode(b) for b in picked.column("features").to_pylist()]
+                    ),
                     keys=keys,
                     prior=True,
                 )

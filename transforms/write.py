@@ -105,10 +105,17 @@ FOLDERS = {
 }
 
 
+ROW_GROUP_ROWS = 65_536
+
+
 def write_parquet(path: str, table: pa.Table) -> None:
-    """Writes ``table`` to ``path`` through Beam's FileSystems (local or remote)."""
+    """Writes ``table`` to ``path`` through Beam's FileSystems (local or remote).
+
+    zstd-compressed, row groups of at most ``ROW_GROUP_ROWS`` rows (bounded
+    memory for readers that scan group by group, like the index reader).
+    """
     with FileSystems.create(path) as handle:
-        pq.write_table(table, handle, compression="zstd")
+        pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
 class _WriteGroupFn(beam.DoFn):

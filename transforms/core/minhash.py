@@ -22,6 +22,7 @@ __all__ = [
     "lsh_params",
     "permutations",
     "signatures",
+    "signatures_flat",
     "band_keys",
     "EMPTY_VALUE",
 ]
@@ -92,6 +93,34 @@ def signatures(shingles: list[np.ndarray], num_perm: int, seed: int) -> np.ndarr
         offsets = np.concatenate(([0], np.cumsum(lengths[docs])[:-1]))
         out[docs] = np.minimum.reduceat(permuted, offsets, axis=1).T
         start = stop
+    return out
+
+
+def signatures_flat(values: np.ndarray, counts: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """``signatures`` of documents given as one flat array of shingle hashes.
+
+    Document ``i`` owns ``counts[i]`` consecutive values of ``values``. Equal
+    to ``signatures([values[o_i : o_i + counts[i]] for i ...])``.
+    """
+    a, b = permutations(num_perm, seed)
+    docs = len(counts)
+    out = np.full((docs, num_perm), EMPTY_VALUE, dtype=np.uint32)
+    if docs == 0 or len(values) == 0:
+        return out
+    mixed = _fmix32(values.astype(np.uint32))
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    doc = 0
+    while doc < docs:
+        stop = int(np.searchsorted(ends, starts[doc] + _BLOCK, side="right"))
+        stop = max(stop, doc + 1)
+        block = np.arange(doc, stop)
+        block = block[counts[block] > 0]
+        if len(block):
+            lo, hi = int(starts[block[0]]), int(ends[block[-1]])
+            permuted = a * mixed[None, lo:hi] + b
+            out[block] = np.minimum.reduceat(permuted, starts[block] - lo, axis=1).T
+        doc = stop
     return out
 
 

@@ -31,16 +31,25 @@ from dataclasses import dataclass, fields
 import numpy as np
 import xxhash
 
-from transforms.core.minhash import EMPTY_VALUE, LshParams, band_keys, lsh_params, signatures
-from transforms.core.tokens import MAX_NGRAM, shingle_hashes, token_hashes, tokenize
+from transforms.core.minhash import (
+    EMPTY_VALUE,
+    LshParams,
+    band_keys,
+    lsh_params,
+    signatures_flat,
+)
+from transforms.core.tokens import MAX_NGRAM, TOKEN_SEED, shingle_hashes, tokenize
 
 __all__ = [
     "DedupConfig",
     "Features",
     "Match",
     "compute_features",
+    "FeatureTable",
+    "NO_DAY",
     "candidate_keys",
     "verify",
+    "verify_pairs",
     "STOP_WORDS",
 ]
 
@@ -244,6 +253,147 @@ class Features:
     __hash__ = None  # type: ignore[assignment]
 
 
+NO_DAY = np.iinfo(np.int64).min
+
+
+@dataclass
+class FeatureTable:
+    """Features of many documents, column-wise: what crosses Beam shuffles.
+
+    Ragged columns (``terms``, ``figures``) are flat arrays with ``offsets`` of
+    shape ``(n + 1,)``; a missing date is ``NO_DAY``. ``table[i]`` is the
+    :class:`Features` row ``i``; iteration yields rows.
+    """
+
+    content_hashes: list[str]
+    published_days: np.ndarray
+    signatures: np.ndarray
+    terms: np.ndarray
+    term_offsets: np.ndarray
+    term_counts: np.ndarray
+    figures: np.ndarray
+    figure_offsets: np.ndarray
+    figure_counts: np.ndarray
+    token_counts: np.ndarray
+    template: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.content_hashes)
+
+    def __getitem__(self, i: int) -> Features:
+        days = int(self.published_days[i])
+        t0, t1 = self.term_offsets[i], self.term_offsets[i + 1]
+        f0, f1 = self.figure_offsets[i], self.figure_offsets[i + 1]
+        return Features(
+            content_hash=self.content_hashes[i],
+            published_days=None if days == NO_DAY else days,
+            signature=self.signatures[i],
+            terms=self.terms[t0:t1],
+            term_count=int(self.term_counts[i]),
+            figures=self.figures[f0:f1],
+            figure_count=int(self.figure_counts[i]),
+            token_count=int(self.token_counts[i]),
+            template=bool(self.template[i]),
+        )
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def take(self, rows: np.ndarray) -> FeatureTable:
+        """The given rows, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        terms, term_offsets = _take_ragged(self.terms, self.term_offsets, rows)
+        figures, figure_offsets = _take_ragged(self.figures, self.figure_offsets, rows)
+        return FeatureTable(
+            content_hashes=[self.content_hashes[i] for i in rows.tolist()],
+            published_days=self.published_days[rows],
+            signatures=self.signatures[rows],
+            terms=terms,
+            term_offsets=term_offsets,
+            term_counts=self.term_counts[rows],
+            figures=figures,
+            figure_offsets=figure_offsets,
+            figure_counts=self.figure_counts[rows],
+            token_counts=self.token_counts[rows],
+            template=self.template[rows],
+        )
+
+    @staticmethod
+    def concat(tables: list[FeatureTable]) -> FeatureTable:
+        """All rows of ``tables``, in order."""
+        if len(tables) == 1:
+            return tables[0]
+
+        def ragged(values: str, offsets: str) -> tuple[np.ndarray, np.ndarray]:
+            lengths = np.concatenate([np.diff(getattr(t, offsets)) for t in tables])
+            merged = np.concatenate([getattr(t, values) for t in tables])
+            return merged, np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+
+        terms, term_offsets = ragged("terms", "term_offsets")
+        figures, figure_offsets = ragged("figures", "figure_offsets")
+        return FeatureTable(
+            content_hashes=[h for t in tables for h in t.content_hashes],
+            published_days=np.concatenate([t.published_days for t in tables]),
+            signatures=np.vstack([t.signatures for t in tables]),
+            terms=terms,
+            term_offsets=term_offsets,
+            term_counts=np.concatenate([t.term_counts for t in tables]),
+            figures=figures,
+            figure_offsets=figure_offsets,
+            figure_counts=np.concatenate([t.figure_counts for t in tables]),
+            token_counts=np.concatenate([t.token_counts for t in tables]),
+            template=np.concatenate([t.template for t in tables]),
+        )
+
+    @staticmethod
+    def from_rows(rows: list[Features], num_perm: int | None = None) -> FeatureTable:
+        """A table of ``Features`` rows (e.g. decoded from the index).
+
+        ``num_perm`` only shapes the signature column of an empty table.
+        """
+
+        def ragged(name: str) -> tuple[np.ndarray, np.ndarray]:
+            parts = [getattr(r, name) for r in rows]
+            lengths = [len(p) for p in parts]
+            values = np.concatenate(parts) if parts else np.empty(0, np.uint32)
+            return values.astype(np.uint32), np.concatenate(([0], np.cumsum(lengths))).astype(
+                np.int64
+            )
+
+        terms, term_offsets = ragged("terms")
+        figures, figure_offsets = ragged("figures")
+        return FeatureTable(
+            content_hashes=[r.content_hash for r in rows],
+            published_days=np.array(
+                [NO_DAY if r.published_days is None else r.published_days for r in rows],
+                dtype=np.int64,
+            ),
+            signatures=(
+                np.vstack([r.signature for r in rows])
+                if rows
+                else np.empty((0, num_perm or 0), np.uint32)
+            ),
+            terms=terms,
+            term_offsets=term_offsets,
+            term_counts=np.array([r.term_count for r in rows], dtype=np.int64),
+            figures=figures,
+            figure_offsets=figure_offsets,
+            figure_counts=np.array([r.figure_count for r in rows], dtype=np.int64),
+            token_counts=np.array([r.token_count for r in rows], dtype=np.int64),
+            template=np.array([r.template for r in rows], dtype=bool),
+        )
+
+
+def _take_ragged(
+    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    starts, ends = offsets[rows], offsets[rows + 1]
+    lengths = ends - starts
+    new_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    index = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(int(new_offsets[-1]))
+    return values[index], new_offsets
+
+
 @dataclass(frozen=True)
 class Match:
     """A verified duplicate: ``method`` is "exact", "near" or "story"."""
@@ -256,43 +406,91 @@ def _is_no_space(char: str) -> bool:
     return any(low <= char <= high for low, high in _NO_SPACE)
 
 
-class _Vocabulary:
-    """Per-batch token cache: token -> (64-bit hash, kind, 32-bit term/figure hash)."""
-
-    def __init__(self, config: DedupConfig) -> None:
-        self._min_len = config.min_term_len
-        self.entries: dict[str, tuple[int, int, int]] = {}
-
-    def lookup(self, token: str) -> tuple[int, int, int]:
-        entry = self.entries.get(token)
-        if entry is None:
-            entry = self._entry(token)
-            self.entries[token] = entry
-        return entry
-
-    def _entry(self, token: str) -> tuple[int, int, int]:
-        data = token.encode("utf-8")
-        value = int(token_hashes((token,))[0])
-        if token[0].isdigit():
-            return value, _KIND_NUMBER, xxhash.xxh32_intdigest(data, seed=_FIGURE_SEED)
-        if len(token) == 1 and _is_no_space(token):
-            return value, _KIND_CHAR, 0
-        if len(token) >= self._min_len and token not in STOP_WORDS:
-            weight = min(len(token), 12) - 3
-            term = (xxhash.xxh32_intdigest(data, seed=_TERM_SEED) & ~0xF) | weight
-            return value, _KIND_TERM, term
-        return value, _KIND_OTHER, 0
+def _token_entry(token: str, min_term_len: int) -> tuple[int, int, int]:
+    """(64-bit token hash, kind, 32-bit term or figure hash) of one token."""
+    data = token.encode("utf-8")
+    value = xxhash.xxh3_64_intdigest(data, seed=TOKEN_SEED)
+    if token[0].isdigit():
+        return value, _KIND_NUMBER, xxhash.xxh32_intdigest(data, seed=_FIGURE_SEED)
+    if len(token) == 1 and _is_no_space(token):
+        return value, _KIND_CHAR, 0
+    if len(token) >= min_term_len and token not in STOP_WORDS:
+        weight = min(len(token), 12) - 3
+        term = (xxhash.xxh32_intdigest(data, seed=_TERM_SEED) & ~0xF) | weight
+        return value, _KIND_TERM, term
+    return value, _KIND_OTHER, 0
 
 
-def _char_bigrams(hashes: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    is_char = kinds == _KIND_CHAR
-    pairs = np.flatnonzero(is_char[:-1] & is_char[1:])
-    if not len(pairs):
-        return np.empty(0, dtype=np.uint32)
-    mixed = hashes[pairs] * _BIGRAM_MIX[0] + hashes[pairs + 1] * _BIGRAM_MIX[1]
-    mixed ^= mixed >> np.uint64(32)
-    folded = (mixed & np.uint64(0xFFFFFFF0)).astype(np.uint32)
-    return folded | np.uint32(_CHAR_WEIGHT_CLASS)
+class _TokenCache:
+    """Process-wide token -> entry cache, bounded; values are pure functions of the token."""
+
+    _LIMIT = 400_000
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, int], tuple[int, int, int]] = {}
+
+    def entries(self, tokens: list[str], min_term_len: int) -> tuple[np.ndarray, ...]:
+        if len(self._entries) > self._LIMIT:
+            self._entries.clear()
+        cache = self._entries
+        rows = []
+        for token in tokens:
+            key = (token, min_term_len)
+            entry = cache.get(key)
+            if entry is None:
+                entry = cache[key] = _token_entry(token, min_term_len)
+            rows.append(entry)
+        count = len(rows)
+        hashes = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=count)
+        kinds = np.fromiter((r[1] for r in rows), dtype=np.int8, count=count)
+        extra = np.fromiter((r[2] for r in rows), dtype=np.uint32, count=count)
+        return hashes, kinds, extra
+
+
+_TOKEN_CACHE = _TokenCache()
+
+
+def _segment_ids(lengths: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+
+
+def _bottom_k_per_doc(
+    doc_ids: np.ndarray, values: np.ndarray, docs: int, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per document: sorted distinct ``values``, the first ``k`` kept.
+
+    Returns (kept values, offsets of shape (docs + 1,), distinct counts).
+    """
+    combined = np.unique((doc_ids.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
+    owner = (combined >> np.uint64(32)).astype(np.int64)
+    distinct = np.bincount(owner, minlength=docs)
+    starts = np.concatenate(([0], np.cumsum(distinct)[:-1]))
+    rank = np.arange(len(combined)) - starts[owner]
+    keep = rank < k
+    kept = (combined[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    kept_counts = np.minimum(distinct, k)
+    offsets = np.concatenate(([0], np.cumsum(kept_counts))).astype(np.int64)
+    return kept, offsets, distinct
+
+
+def _flat_shingles(
+    hashes: np.ndarray, lengths: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of every document of a concatenated token stream, and their counts."""
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    counts = np.where(lengths >= n, lengths - n + 1, np.minimum(lengths, 1))
+    windows = shingle_hashes(hashes, n) if len(hashes) >= n else np.empty(0, np.uint32)
+    owner = _segment_ids(counts)
+    local = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.concatenate(([0], np.cumsum(counts)[:-1])), counts
+    )
+    out = np.empty(len(owner), dtype=np.uint32)
+    long_docs = lengths[owner] >= n
+    out[long_docs] = windows[starts[owner[long_docs]] + local[long_docs]]
+    for doc in np.flatnonzero((lengths > 0) & (lengths < n)):
+        position = int(np.searchsorted(owner, doc))
+        out[position] = shingle_hashes(hashes[starts[doc] : starts[doc] + lengths[doc]], n)[0]
+    return out, counts
 
 
 def compute_features(
@@ -300,8 +498,8 @@ def compute_features(
     content_hashes: list[str],
     published_days: list[int | None],
     config: DedupConfig,
-) -> list[Features]:
-    """Features of a batch of cleaned texts (signatures computed for all at once).
+) -> FeatureTable:
+    """Features of a batch of cleaned texts, computed column-wise for the whole batch.
 
     Args:
         texts: cleaned bodies (NFKC, header removed).
@@ -310,63 +508,59 @@ def compute_features(
         config: a validated :class:`DedupConfig`.
 
     Returns:
-        One :class:`Features` per text, same order; independent of the batch.
+        A :class:`FeatureTable` with one row per text, same order. Every row is
+        identical to what the one-document-at-a-time reference computes, and does
+        not depend on the other texts of the batch.
     """
     if not len(texts) == len(content_hashes) == len(published_days):
         raise ValueError("texts, content_hashes and published_days differ in length")
-    vocabulary = _Vocabulary(config)
-    lookup = vocabulary.lookup
-    shingles, partial = [], []
-    for text in texts:
-        entries = [lookup(token) for token in tokenize(text)]
-        count = len(entries)
-        hashes = np.fromiter((e[0] for e in entries), dtype=np.uint64, count=count)
-        kinds = np.fromiter((e[1] for e in entries), dtype=np.int8, count=count)
-        extra = np.fromiter((e[2] for e in entries), dtype=np.uint32, count=count)
-        shingles.append(shingle_hashes(hashes, config.ngram))
-        terms = np.concatenate((extra[kinds == _KIND_TERM], _char_bigrams(hashes, kinds)))
-        figures = extra[kinds == _KIND_NUMBER]
-        numbers = len(figures)
-        short = int(np.count_nonzero(kinds == _KIND_OTHER)) if count else 0
-        template = bool(
-            count
-            and numbers >= config.template_number_fraction * count
-            and numbers + short >= config.template_short_fraction * count
-        )
-        unique_terms = np.unique(terms)
-        unique_figures = np.unique(figures)
-        partial.append(
-            (
-                unique_terms[: config.story_max_terms],
-                len(unique_terms),
-                unique_figures[: config.max_figures],
-                len(unique_figures),
-                count,
-                template,
-            )
-        )
-    sigs = signatures(shingles, config.num_perm, config.seed)
-    return [
-        Features(
-            content_hash=content_hash,
-            published_days=None if days is None else int(days),
-            signature=sig,
-            terms=terms,
-            term_count=term_count,
-            figures=figures,
-            figure_count=figure_count,
-            token_count=token_count,
-            template=template,
-        )
-        for content_hash, days, sig, (
-            terms,
-            term_count,
-            figures,
-            figure_count,
-            token_count,
-            template,
-        ) in zip(content_hashes, published_days, sigs, partial, strict=False)
-    ]
+    docs = len(texts)
+    token_lists = [tokenize(text) for text in texts]
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=docs)
+    all_tokens = [token for tokens in token_lists for token in tokens]
+    hashes, kinds, extra = _TOKEN_CACHE.entries(all_tokens, config.min_term_len)
+    owner = _segment_ids(lengths)
+    shingles, shingle_counts = _flat_shingles(hashes, lengths, config.ngram)
+    sigs = signatures_flat(shingles, shingle_counts, config.num_perm, config.seed)
+
+    is_term = kinds == _KIND_TERM
+    is_char = kinds == _KIND_CHAR
+    bigram_at = np.flatnonzero(is_char[:-1] & is_char[1:] & (owner[:-1] == owner[1:]))
+    mixed = hashes[bigram_at] * _BIGRAM_MIX[0] + hashes[bigram_at + 1] * _BIGRAM_MIX[1]
+    mixed ^= mixed >> np.uint64(32)
+    bigrams = (mixed & np.uint64(0xFFFFFFF0)).astype(np.uint32) | np.uint32(_CHAR_WEIGHT_CLASS)
+    terms, term_offsets, term_counts = _bottom_k_per_doc(
+        np.concatenate((owner[is_term], owner[bigram_at])),
+        np.concatenate((extra[is_term], bigrams)),
+        docs,
+        config.story_max_terms,
+    )
+    is_number = kinds == _KIND_NUMBER
+    figures, figure_offsets, figure_counts = _bottom_k_per_doc(
+        owner[is_number], extra[is_number], docs, config.max_figures
+    )
+    numbers = np.bincount(owner[is_number], minlength=docs)
+    short = np.bincount(owner[kinds == _KIND_OTHER], minlength=docs)
+    template = (
+        (lengths > 0)
+        & (numbers >= config.template_number_fraction * lengths)
+        & (numbers + short >= config.template_short_fraction * lengths)
+    )
+    return FeatureTable(
+        content_hashes=list(content_hashes),
+        published_days=np.array(
+            [NO_DAY if d is None else int(d) for d in published_days], dtype=np.int64
+        ),
+        signatures=sigs,
+        terms=terms,
+        term_offsets=term_offsets,
+        term_counts=term_counts.astype(np.int64),
+        figures=figures,
+        figure_offsets=figure_offsets,
+        figure_counts=figure_counts.astype(np.int64),
+        token_counts=lengths,
+        template=template,
+    )
 
 
 def _story_eligible(features: Features, config: DedupConfig) -> bool:
@@ -378,25 +572,43 @@ def _story_eligible(features: Features, config: DedupConfig) -> bool:
     )
 
 
-def _filler_keys(content_hash: str, count: int, namespace: int) -> np.ndarray:
-    """Keys only exact duplicates share: used where a tier does not apply."""
-    base = f"{namespace}:{content_hash}".encode()
-    return np.array(
-        [xxhash.xxh3_64_intdigest(base, seed=_FILLER_SEED + i) for i in range(count)],
+def _story_eligible_rows(table: FeatureTable, config: DedupConfig) -> np.ndarray:
+    """Vectorised :func:`_story_eligible` over every row of ``table``."""
+    eligible = ~table.template & (table.term_counts >= config.story_min_terms)
+    if config.story_requires_dates:
+        eligible &= table.published_days != NO_DAY
+    return eligible & config.story_enabled
+
+
+def _filler_keys(content_hashes: list[str], count: int, namespace: int) -> np.ndarray:
+    """``(len(content_hashes), count)`` keys only exact duplicates share.
+
+    Used where a tier does not apply, so such documents never fill one giant bucket.
+    """
+    bases = np.fromiter(
+        (
+            xxhash.xxh3_64_intdigest(f"{namespace}:{h}".encode(), seed=_FILLER_SEED)
+            for h in content_hashes
+        ),
         dtype=np.uint64,
+        count=len(content_hashes),
     )
+    columns = (np.arange(count, dtype=np.uint64) + np.uint64(1)) * _BIGRAM_MIX[1]
+    keys = (bases[:, None] ^ columns[None, :]) * _BIGRAM_MIX[0]
+    keys ^= keys >> np.uint64(31)
+    return keys
 
 
-def _with_date_tiles(keys: np.ndarray, features: list[Features], window: int) -> np.ndarray:
+def _with_date_tiles(keys: np.ndarray, days: np.ndarray, window: int) -> np.ndarray:
     """Mix a publication-date tile into each story key.
 
     Tiles are ``2 * window`` days wide; even bands use tiles starting at day 0, odd
     bands tiles shifted by ``window``, so two documents at most ``window`` days apart
     share the tile of every band of at least one parity. Undated documents (only
-    story-eligible when dates are optional: then no tiling is applied) never get here.
+    story-eligible when dates are optional) use day 0.
     """
     width = max(window, 1)
-    days = np.array([f.published_days or 0 for f in features], dtype=np.int64)[:, None]
+    days = np.where(days == NO_DAY, 0, days)[:, None]
     shift = (np.arange(keys.shape[1], dtype=np.int64) % 2) * width
     tiles = ((days + shift[None, :]) // (2 * width)).astype(np.uint64)
     mixed = keys ^ (tiles * _BIGRAM_MIX[1])
@@ -405,40 +617,52 @@ def _with_date_tiles(keys: np.ndarray, features: list[Features], window: int) ->
     return mixed
 
 
-def candidate_keys(features: list[Features], config: DedupConfig) -> np.ndarray:
+def _as_table(features, config: DedupConfig) -> FeatureTable:
+    if isinstance(features, FeatureTable):
+        return features
+    return FeatureTable.from_rows(list(features), config.num_perm)
+
+
+def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig) -> np.ndarray:
     """uint64 LSH bucket keys, shape ``(len(features), config.num_keys)``.
 
     Columns: the near-tier bands of ``signature`` (namespace 0), then, if the story
     tier is enabled, ``story_bands`` bands of ``story_rows`` MinHash values of the
     story terms (namespace 1, seed ``seed + 1``), each mixed with a publication-date
-    tile when dates are required (see :func:`_with_date_tiles`). Two documents are a candidate pair
-    iff they share any key. A document a tier cannot apply to (no tokens; templated,
-    undated or too short for ``story``) gets keys derived from its content hash in
-    that tier's columns, which only its exact duplicates share.
+    tile when dates are required (see :func:`_with_date_tiles`). Two documents are a
+    candidate pair iff they share any key. A document a tier cannot apply to (no
+    tokens; templated, undated or too short for ``story``) gets keys derived from its
+    content hash in that tier's columns, which only its exact duplicates share.
     """
-    n = len(features)
+    table = _as_table(features, config)
+    n = len(table)
     near = config.near_params
     out = np.empty((n, config.num_keys), dtype=np.uint64)
     if n == 0:
         return out
-    sigs = np.vstack([f.signature for f in features])
-    out[:, : near.bands] = band_keys(sigs, near, NEAR_NAMESPACE)
-    for i in np.flatnonzero((sigs == EMPTY_VALUE).all(axis=1)):
-        out[i, : near.bands] = _filler_keys(features[i].content_hash, near.bands, NEAR_NAMESPACE)
+    out[:, : near.bands] = band_keys(table.signatures, near, NEAR_NAMESPACE)
+    empty = np.flatnonzero((table.signatures == EMPTY_VALUE).all(axis=1))
+    if len(empty):
+        hashes = [table.content_hashes[i] for i in empty.tolist()]
+        out[empty, : near.bands] = _filler_keys(hashes, near.bands, NEAR_NAMESPACE)
     if config.story_enabled:
         story = LshParams(bands=config.story_bands, rows=config.story_rows)
-        eligible = [_story_eligible(f, config) for f in features]
-        terms = [f.terms if ok else f.terms[:0] for f, ok in zip(features, eligible, strict=False)]
-        story_sigs = signatures(terms, story.bands * story.rows, config.seed + 1)
+        eligible = _story_eligible_rows(table, config)
+        lengths = np.diff(table.term_offsets)
+        values = table.terms[np.repeat(eligible, lengths)]
+        story_sigs = signatures_flat(
+            values, np.where(eligible, lengths, 0), story.bands * story.rows, config.seed + 1
+        )
         story_keys = band_keys(story_sigs, story, STORY_NAMESPACE)
         if config.story_requires_dates:
-            story_keys = _with_date_tiles(story_keys, features, config.story_window_days)
+            story_keys = _with_date_tiles(
+                story_keys, table.published_days, config.story_window_days
+            )
         out[:, near.bands :] = story_keys
-        for i, ok in enumerate(eligible):
-            if not ok:
-                out[i, near.bands :] = _filler_keys(
-                    features[i].content_hash, story.bands, STORY_NAMESPACE
-                )
+        ineligible = np.flatnonzero(~eligible)
+        if len(ineligible):
+            hashes = [table.content_hashes[i] for i in ineligible.tolist()]
+            out[ineligible, near.bands :] = _filler_keys(hashes, story.bands, STORY_NAMESPACE)
     return out
 
 
@@ -483,6 +707,47 @@ def _day_distance(a: Features, b: Features, config: DedupConfig) -> int | None:
         return None if config.story_requires_dates else 0
     distance = abs(a.published_days - b.published_days)
     return distance if distance <= config.story_window_days else None
+
+
+def verify_pairs(
+    canonical: FeatureTable, candidate: FeatureTable, config: DedupConfig
+) -> list[Match | None]:
+    """:func:`verify` of row ``i`` of ``canonical`` against row ``i`` of ``candidate``.
+
+    Same results as calling :func:`verify` pair by pair; the cheap conditions
+    every match needs (equal hash, near-tier Jaccard, story eligibility, date
+    window, length ratio) are checked for all pairs at once, so only plausible
+    pairs reach the per-pair rules.
+    """
+    n = len(canonical)
+    results: list[Match | None] = [None] * n
+    if n == 0:
+        return results
+    exact = np.fromiter(
+        (x == y for x, y in zip(canonical.content_hashes, candidate.content_hashes, strict=True)),
+        dtype=bool,
+        count=n,
+    )
+    nonempty = ~(canonical.signatures == EMPTY_VALUE).all(axis=1)
+    estimate = (canonical.signatures == candidate.signatures).mean(axis=1)
+    plausible = nonempty & (estimate >= config.near_threshold)
+    if config.story_enabled:
+        both = _story_eligible_rows(canonical, config) & _story_eligible_rows(candidate, config)
+        days_a, days_b = canonical.published_days, candidate.published_days
+        dated = (days_a != NO_DAY) & (days_b != NO_DAY)
+        distance = np.where(dated, np.abs(np.where(dated, days_a - days_b, 0)), 0)
+        shorter = np.minimum(canonical.token_counts, candidate.token_counts)
+        longer = np.maximum(canonical.token_counts, candidate.token_counts)
+        plausible |= (
+            both
+            & (distance <= config.story_window_days)
+            & (shorter >= config.story_min_length_ratio * longer)
+        )
+    for i in np.flatnonzero(exact).tolist():
+        results[i] = Match("exact", 1.0)
+    for i in np.flatnonzero(plausible & ~exact).tolist():
+        results[i] = verify(canonical[i], candidate[i], config)
+    return results
 
 
 def verify(canonical: Features, candidate: Features, config: DedupConfig) -> Match | None:

@@ -37,7 +37,7 @@ _TOKEN_RE = re.compile(
     rf"[{_NO_SPACE_SCRIPTS}]|\d+(?:[.,]\d+)*|[^\W\d_{_NO_SPACE_SCRIPTS}]+",
 )
 
-_TOKEN_SEED = 0x5EED
+TOKEN_SEED = 0x5EED
 # Odd 64-bit multipliers, one per position inside an n-gram: they make the
 # combined shingle hash order-sensitive ("a b" != "b a").
 _POSITION_MULTIPLIERS = np.array(
@@ -74,7 +74,7 @@ def token_hashes(tokens: Iterable[str], cache: dict[str, int] | None = None) -> 
     for token in tokens:
         value = cache.get(token)
         if value is None:
-            value = xxhash.xxh3_64_intdigest(token.encode("utf-8"), seed=_TOKEN_SEED)
+            value = xxhash.xxh3_64_intdigest(token.encode("utf-8"), seed=TOKEN_SEED)
             cache[token] = value
         append(value)
     return np.fromiter(values, dtype=np.uint64, count=len(values))

@@ -13,7 +13,11 @@ def test_bucket_pairs_orders_by_rank_then_key_and_dedups_across_buckets():
     ranks = np.array([5, 1, 3, 5, 1, 0], dtype=np.int64)
     docs = _u64([100, 200, 300, 100, 200, 400])
     earlier, later = bucket_pairs(keys, ranks, docs)
-    assert sorted(zip(earlier.tolist(), later.tolist(), strict=True)) == [(200, 100), (200, 300), (300, 100)]
+    assert sorted(zip(earlier.tolist(), later.tolist(), strict=True)) == [
+        (200, 100),
+        (200, 300),
+        (300, 100),
+    ]
 
 
 def test_large_buckets_pair_only_with_the_first_member():

@@ -1,0 +1,43 @@
+"""Filesystem helpers the commit and compaction protocols rely on."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+
+from apache_beam.io.filesystems import FileSystems
+
+__all__ = ["is_local", "exchange_paths", "ExchangeUnsupported"]
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+class ExchangeUnsupported(OSError):
+    """This platform or filesystem cannot swap two paths atomically."""
+
+
+def is_local(path: str) -> bool:
+    """True for paths on the local filesystem (no scheme or ``file://``)."""
+    return FileSystems.get_scheme(path) in (None, "file")
+
+
+def exchange_paths(first: str, second: str) -> None:
+    """Atomically swaps two existing local paths (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    A reader resolving either path sees the old or the new directory, never a
+    mix or nothing. Raises ExchangeUnsupported where the call is unavailable.
+    """
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError) as error:
+        raise ExchangeUnsupported("renameat2 is not available") from error
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if result != 0:
+        code = ctypes.get_errno()
+        if code in (errno.EINVAL, errno.ENOSYS, errno.EXDEV):
+            raise ExchangeUnsupported(os.strerror(code))
+        raise OSError(code, os.strerror(code), first)

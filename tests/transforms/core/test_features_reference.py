@@ -1,0 +1,85 @@
+"""The batched, column-wise features equal the one-document reference exactly."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from tests.conftest import CORPORA_DIR, SAMPLE_DIR
+from tests.transforms.core.reference_features import reference_features
+from transforms.core.similarity import (
+    DedupConfig,
+    FeatureTable,
+    compute_features,
+    verify,
+    verify_pairs,
+)
+from transforms.core.text import content_hash
+
+LONG = (
+    "The regional council approved a 4.8 kilometre tram line with nine stops on Tuesday, "
+    "linking the main station with the university campus and the hospital district. "
+    "Construction is due to start in autumn and the first trams should run in 2027. "
+    "The regional government promised to cover half of the 120 million euro cost, while "
+    "opposition councillors criticised the loss of 300 parking spaces along the route. "
+)
+TEXTS = [
+    LONG * 2,
+    (LONG * 2).replace("in autumn", "in early autumn"),
+    "",
+    "one",
+    "two words",
+    "Shr 46 cts vs 31 cts Net 1,234,000 vs 902,000 Revs 18.6 mln vs 15.1 mln",
+    "普京访问朝鲜，与金正恩会谈。 Putin visited Pyongyang.",
+    "日本の首相が東京で記者会見を行った。",
+] + [p.read_text(errors="replace") for p in sorted(SAMPLE_DIR.rglob("*.txt"))]
+
+
+def _corpus() -> list[str]:
+    texts = list(TEXTS)
+    reuters = CORPORA_DIR / "reuters21578" / "reut2-000.json"
+    if reuters.exists():
+        texts += [s.get("body") or "" for s in json.loads(reuters.read_text())[:300]]
+    return texts
+
+
+@pytest.mark.parametrize(
+    "config", [DedupConfig(), DedupConfig(ngram=3, num_perm=64, max_figures=4)]
+)
+def test_batched_features_equal_reference(config):
+    texts = _corpus()
+    days = [None if i % 7 == 0 else 19_000 + i % 5 for i in range(len(texts))]
+    hashes = [content_hash(t) for t in texts]
+    batched = compute_features(texts, hashes, days, config)
+    assert isinstance(batched, FeatureTable)
+    assert list(batched) == reference_features(texts, hashes, days, config)
+
+
+def test_table_take_concat_and_rows_roundtrip():
+    config = DedupConfig()
+    texts = _corpus()[:40]
+    table = compute_features(texts, [content_hash(t) for t in texts], [1] * len(texts), config)
+    rows = np.array([5, 0, 39, 5])
+    assert list(table.take(rows)) == [table[i] for i in rows.tolist()]
+    assert list(FeatureTable.concat([table.take(rows[:2]), table.take(rows[2:])])) == list(
+        table.take(rows)
+    )
+    assert list(FeatureTable.from_rows(list(table), config.num_perm)) == list(table)
+
+
+def test_verify_pairs_equals_verify_pair_by_pair():
+    config = DedupConfig()
+    texts = _corpus()
+    rng = random.Random(7)
+    days = [None if rng.random() < 0.1 else 19_000 + rng.randrange(4) for _ in texts]
+    table = compute_features(texts, [content_hash(t) for t in texts], days, config)
+    every_sample_pair = [(a, b) for a in range(len(TEXTS)) for b in range(len(TEXTS))]
+    random_pairs = [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(3000)]
+    left, right = (np.array(side) for side in zip(*(every_sample_pair + random_pairs), strict=True))
+    expected = [verify(table[a], table[b], config) for a, b in zip(left, right, strict=True)]
+    assert verify_pairs(table.take(left), table.take(right), config) == expected
+    methods = {m.method for m in expected if m is not None}
+    assert methods == {"exact", "near", "story"}
