@@ -64,7 +64,7 @@ import sys
 import time
 from bisect import bisect
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import orjson
@@ -230,7 +230,7 @@ class CorpusConfig:
     min_words: int = 150
     max_words: int = 600
     story_reuse: float = 0.2
-    near_jaccard: tuple[float, float] = field(default=(0.85, 0.95))
+    near_jaccard: tuple[float, float] = (0.85, 0.95)
 
     def __post_init__(self) -> None:
         if self.count < 1:
@@ -965,10 +965,16 @@ def generate_corpus(config: CorpusConfig, out: str, workers: int = 0) -> dict:
 
 
 def strip_header(text: str, header: str | None) -> str:
-    """The body of a decoded file whose header form (from the truth file) is ``header``.
+    """Remove the date header from a decoded article file.
 
-    Inline headers (``inline``, ``invalid``) are `` date VALUE `` before the body on the first
-    line; the other forms take the whole first line; ``none`` (or ``None``) has no header.
+    Args:
+        text: The decoded file content.
+        header: The file's header form as listed in the truth file. Inline forms (``inline``,
+            ``invalid``) are `` date VALUE `` before the body on the first line; the other forms
+            take the whole first line; ``none`` (or ``None``, bad files) has no header.
+
+    Returns:
+        The body that follows the header.
     """
     if header in (None, "none"):
         return text
@@ -1038,7 +1044,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the process exit status."""
+    """Command-line entry point.
+
+    Args:
+        argv: Arguments without the program name; ``None`` reads ``sys.argv``.
+
+    Returns:
+        The process exit status: 0 on success, 2 on invalid settings or a non-empty output.
+    """
     args = _parser().parse_args(argv)
     options = vars(args)
     out = options.pop("out")
