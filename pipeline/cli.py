@@ -91,8 +91,7 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
         with beam.Pipeline(runner=_runner(options), options=options) as p:
             build_pipeline(p, config, state)
         pipeline_s = time.perf_counter() - started
-        manifest = commit_run(config, {"pipeline": round(pipeline_s, 3)})
-    manifest["timings_s"]["wall"] = round(time.perf_counter() - started, 3)
+        manifest = commit_run(config, {"pipeline": round(pipeline_s, 3)}, started)
     return manifest
 
 

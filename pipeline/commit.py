@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 
 import orjson
 from apache_beam.io.filesystems import FileSystems
@@ -91,8 +92,11 @@ def summarize(report: dict) -> dict:
     }
 
 
-def commit_run(config: RunConfig, timings: dict[str, float]) -> dict:
+def commit_run(config: RunConfig, timings: dict[str, float], started: float) -> dict:
     """Checks the staged run's accounting, then commits it; returns its manifest.
+
+    ``started`` is the run's ``time.perf_counter()`` start: the manifest records
+    the wall time up to the commit point.
 
     Raises:
         AccountingError: when read != kept + duplicates + quarantined + skipped;
@@ -123,7 +127,7 @@ def commit_run(config: RunConfig, timings: dict[str, float]) -> dict:
         "accounting_ok": True,
         "files": [f for f in report["files"]],
         "settings": config.settings(),
-        "timings_s": timings,
+        "timings_s": {**timings, "wall": round(time.perf_counter() - started, 3)},
     }
     plan = {
         "run_id": config.run_id,

@@ -24,7 +24,9 @@ def normalize_batch(batch: RawBatch) -> tuple[ArticleBatch, list[QuarantineRecor
 
     The stored text is ``clean_text`` of the body after the date header and
     the title; the content hash covers the title and body (not the header), so
-    copies that differ only in their date header are exact duplicates.
+    copies that differ only in their date header are exact duplicates. Dedup
+    features are computed from the body without title and trailing
+    boilerplate, so a re-titled copy of a short item is still a near duplicate.
     """
     rows: dict[str, list] = {name: [] for name in _COLUMNS}
     keys: list[int] = []
@@ -36,7 +38,7 @@ def normalize_batch(batch: RawBatch) -> tuple[ArticleBatch, list[QuarantineRecor
             rejected.append(_no_text(raw.uri, raw.text))
             continue
         title, body = detect_title(content)
-        digest = content_hash(content)
+        digest = content_hash(content, already_clean=True)
         key = article_key(raw.uri, digest)
         keys.append(key)
         rows["article_ids"].append(article_id(key))
@@ -49,7 +51,7 @@ def normalize_batch(batch: RawBatch) -> tuple[ArticleBatch, list[QuarantineRecor
         rows["texts"].append(body)
         rows["content_hashes"].append(digest)
         rows["encodings"].append(raw.encoding)
-        rows["dedup_texts"].append(strip_boilerplate(content))
+        rows["dedup_texts"].append(strip_boilerplate(body))
     articles = ArticleBatch(doc_keys=np.array(keys, dtype=np.uint64), **rows)
     return articles, rejected
 

@@ -84,7 +84,10 @@ def resolve(edges: list[Edge], fixed_kept: frozenset[int] = frozenset()) -> list
     against (exact before near before story, then higher similarity, then
     earlier rank); if all its verified partners are themselves duplicates it
     is kept. So every removed document names a kept canonical it was verified
-    against directly: merges never chain through intermediate documents.
+    against directly: merges never chain through intermediate documents. One
+    exception is safe: an exact copy (identical content) of a removed document
+    follows its twin to the twin's canonical, with the twin's method, unless it
+    has an exact match that is kept, so identical copies always end up together.
     ``fixed_kept`` documents (already published) are never removed.
 
     Returns the decisions sorted by ``doc_key``.
@@ -100,6 +103,11 @@ def resolve(edges: list[Edge], fixed_kept: frozenset[int] = frozenset()) -> list
         if doc in fixed_kept:
             continue
         options = [e for e in incoming[doc] if e.earlier not in removed]
+        twins = [e for e in incoming[doc] if e.method == "exact" and e.earlier in removed]
+        if twins and not any(e.method == "exact" for e in options):
+            twin = removed[min(twins, key=lambda e: (e.earlier_rank, e.earlier)).earlier]
+            removed[doc] = Decision(doc, twin.duplicate_of, twin.method, twin.similarity)
+            continue
         if not options:
             continue
         best = min(

@@ -430,21 +430,26 @@ class _TokenCache:
         self._entries: dict[tuple[str, int], tuple[int, int, int]] = {}
 
     def entries(self, tokens: list[str], min_term_len: int) -> tuple[np.ndarray, ...]:
+        """(hashes, kinds, extra) arrays of ``tokens``, in order.
+
+        Per-token work is three C-level passes (``dict.fromkeys``, ``map``,
+        ``np.fromiter``); Python code runs once per distinct token.
+        """
         if len(self._entries) > self._LIMIT:
             self._entries.clear()
         cache = self._entries
+        vocabulary = list(dict.fromkeys(tokens))
+        position = {token: i for i, token in enumerate(vocabulary)}
+        ids = np.fromiter(map(position.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         rows = []
-        for token in tokens:
+        for token in vocabulary:
             key = (token, min_term_len)
             entry = cache.get(key)
             if entry is None:
                 entry = cache[key] = _token_entry(token, min_term_len)
             rows.append(entry)
-        count = len(rows)
-        hashes = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=count)
-        kinds = np.fromiter((r[1] for r in rows), dtype=np.int8, count=count)
-        extra = np.fromiter((r[2] for r in rows), dtype=np.uint32, count=count)
-        return hashes, kinds, extra
+        table = np.array(rows, dtype=np.uint64).reshape(len(rows), 3)
+        return table[ids, 0], table[ids, 1].astype(np.int8), table[ids, 2].astype(np.uint32)
 
 
 _TOKEN_CACHE = _TokenCache()

@@ -71,3 +71,9 @@ def test_resolve_links_each_duplicate_to_a_kept_canonical():
 def test_resolve_is_order_independent(order):
     edges = [_edge(1, 2), _edge(1, 3), _edge(2, 3), _edge(3, 4)]
     assert resolve([edges[i] for i in order]) == resolve(edges)
+
+
+def test_exact_copy_follows_its_removed_twin_to_the_canonical():
+    edges = [_edge(1, 2, "story", 0.2), _edge(2, 3, "exact", 1.0)]
+    decisions = {d.doc_key: (d.duplicate_of, d.method) for d in resolve(edges)}
+    assert decisions == {2: (1, "story"), 3: (1, "story")}
