@@ -18,6 +18,7 @@ from pipeline.config import RunConfig
 from pipeline.dataset import inspect
 from pipeline.lock import DatasetLock
 from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
+from transforms.read import input_pattern
 
 __all__ = ["main", "run"]
 
@@ -73,9 +74,14 @@ def _runner(options: PipelineOptions):
 
 
 def check_inputs(inputs: tuple[str, ...]) -> None:
-    """Raises FileNotFoundError for an input path (not a glob) that does not exist."""
+    """Raises FileNotFoundError for an input path (not a glob) that matches nothing.
+
+    A bucket "folder" counts as existing when any object lies under it.
+    """
     for path in inputs:
-        if not any(ch in path for ch in "*?[") and not FileSystems.exists(path):
+        if any(ch in path for ch in "*?[") or FileSystems.exists(path):
+            continue
+        if not any(r.metadata_list for r in FileSystems.match([input_pattern(path)])):
             raise FileNotFoundError(f"input {path!r} does not exist")
 
 

@@ -30,7 +30,7 @@ from apache_beam.io.filesystems import FileSystems
 from pipeline.build import RUN_REPORT
 from pipeline.config import RunConfig
 from pipeline.dataset import INDEX_SETTINGS, index_settings
-from pipeline.fsutil import is_local
+from pipeline.fsutil import delete_tree, is_local
 from transforms.core.crashpoints import crash_point
 
 __all__ = [
@@ -171,7 +171,7 @@ def apply_plan(plan: dict) -> None:
             write_json(path, value)
     crash_point("commit:manifest")
     write_json(plan["manifest_path"], plan["manifest"])
-    FileSystems.delete([plan["staging"]])
+    delete_tree(plan["staging"])
 
 
 def _staged_runs(root: str) -> list[str]:
@@ -202,7 +202,7 @@ def recover(root: str) -> list[str]:
             apply_plan(plan)
             messages.append(f"recovered run {plan['run_id']}: commit completed")
         else:
-            FileSystems.delete([staged])
+            delete_tree(staged)
             messages.append(f"discarded uncommitted run {staged.rsplit('/', 1)[-1]}")
     for message in messages:
         _LOG.warning(message)

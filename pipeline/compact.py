@@ -25,7 +25,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.commit import COMMIT_PLAN, apply_plan, recover, write_json
-from pipeline.fsutil import ExchangeUnsupported, exchange_paths, is_local
+from pipeline.fsutil import ExchangeUnsupported, delete_tree, exchange_paths, is_local
 from pipeline.lock import DatasetLock, LockedError
 from schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from transforms.write import write_parquet
@@ -106,8 +106,7 @@ def compact(root: str, min_files: int = 2, max_rows_per_file: int = 1_000_000) -
             f"{root}/_compactions/{stamp}.json",
             {"compaction": stamp, "at": now.isoformat(), "folders": summary},
         )
-        if FileSystems.exists(staging):
-            FileSystems.delete([staging])
+        delete_tree(staging)
     return summary
 
 
@@ -124,7 +123,7 @@ def _swap(folder, target, old_paths, merged, staging, stamp) -> None:
         except ExchangeUnsupported:
             pass
         else:
-            FileSystems.delete([target])
+            delete_tree(target)
             return
     plan = {
         "run_id": stamp,

@@ -8,7 +8,7 @@ import os
 
 from apache_beam.io.filesystems import FileSystems
 
-__all__ = ["is_local", "exchange_paths", "ExchangeUnsupported"]
+__all__ = ["is_local", "delete_tree", "exchange_paths", "ExchangeUnsupported"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -21,6 +21,23 @@ class ExchangeUnsupported(OSError):
 def is_local(path: str) -> bool:
     """True for paths on the local filesystem (no scheme or ``file://``)."""
     return FileSystems.get_scheme(path) in (None, "file")
+
+
+def delete_tree(path: str) -> None:
+    """Deletes a folder and everything under it, locally or in a bucket (a no-op if absent).
+
+    On object stores a "folder" is a prefix: every object under ``path/`` is
+    deleted.
+    """
+    if is_local(path):
+        if os.path.exists(path):
+            FileSystems.delete([path])
+        return
+    objects = [
+        meta.path for result in FileSystems.match([f"{path}/**"]) for meta in result.metadata_list
+    ]
+    if objects:
+        FileSystems.delete(objects)
 
 
 def exchange_paths(first: str, second: str) -> None:

@@ -33,11 +33,17 @@ _LOG = logging.getLogger(__name__)
 
 
 def input_pattern(path: str) -> str:
-    """A Beam glob for ``path``: a directory (local or bucket) becomes ``dir/**``."""
+    """A Beam glob for ``path``: a directory or bucket prefix becomes ``dir/**``.
+
+    A local directory, any path ending in ``/``, and a remote path that is not
+    an existing object (a "folder" prefix in a bucket) are read recursively.
+    """
     if any(ch in path for ch in "*?["):
         return path
     is_local = FileSystems.get_scheme(path) in (None, "file")
     if path.endswith("/") or (is_local and os.path.isdir(path)):
+        return path.rstrip("/") + "/**"
+    if not is_local and not FileSystems.exists(path):
         return path.rstrip("/") + "/**"
     return path
 
