@@ -10,6 +10,7 @@ import time
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import build_pipeline
@@ -19,6 +20,7 @@ from pipeline.dataset import inspect
 from pipeline.lock import DatasetLock
 from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
 from transforms.read import input_pattern
+from transforms.timing import STAGE_NAMESPACE
 
 __all__ = ["main", "run"]
 
@@ -94,11 +96,32 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
         if FileSystems.exists(f"{config.output}/_runs/{config.run_id}.json"):
             raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
         state = inspect(config.output, config.dedup)
-        with beam.Pipeline(runner=_runner(options), options=options) as p:
-            build_pipeline(p, config, state)
-        pipeline_s = time.perf_counter() - started
-        manifest = commit_run(config, {"pipeline": round(pipeline_s, 3)}, started)
+        p = beam.Pipeline(runner=_runner(options), options=options)
+        build_pipeline(p, config, state)
+        result = p.run()
+        result.wait_until_finish()
+        timings = {
+            "pipeline": round(time.perf_counter() - started, 3),
+            "stage_cpu": stage_seconds(result),
+        }
+        manifest = commit_run(config, timings, started)
     return manifest
+
+
+def stage_seconds(result) -> dict[str, float]:
+    """Per-stage CPU seconds from the run's ``newsingest_stage_us`` counters.
+
+    Empty when the runner does not report metrics.
+    """
+    try:
+        counters = result.metrics().query(MetricsFilter().with_namespace(STAGE_NAMESPACE))
+    except (NotImplementedError, AttributeError, RuntimeError):
+        return {}
+    seconds: dict[str, float] = {}
+    for counter in counters["counters"]:
+        value = counter.committed if counter.committed is not None else counter.attempted
+        seconds[counter.key.metric.name] = seconds.get(counter.key.metric.name, 0) + value / 1e6
+    return {name: round(value, 3) for name, value in sorted(seconds.items())}
 
 
 def format_summary(manifest: dict) -> str:
@@ -119,6 +142,9 @@ def format_summary(manifest: dict) -> str:
         + (", ".join(f"{d}: {n}" for d, n in counts["per_date"].items()) or "none"),
         f"  wall time    {wall:.2f} s ({rate:,.0f} docs/s)",
     ]
+    stages = manifest["timings_s"].get("stage_cpu") or {}
+    if stages:
+        lines.append("  stage cpu    " + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ Every value that crosses a shuffle is a numpy batch, so the element count is
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import apache_beam as beam
 import numpy as np
@@ -28,6 +29,7 @@ from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 from transforms.core.crashpoints import crash_point
 from transforms.core.similarity import DedupConfig, FeatureTable, candidate_keys, verify_pairs
 from transforms.records import FeatureBatch
+from transforms.timing import stage_timer
 
 __all__ = ["FindDuplicates", "decisions_by_key"]
 
@@ -36,13 +38,29 @@ def _shard_of(keys: np.ndarray, num_shards: int) -> np.ndarray:
     return (keys % np.uint64(num_shards)).astype(np.int64)
 
 
-def _split_by_shard(shards: np.ndarray, *columns) -> Iterator[tuple[int, tuple]]:
+@dataclass
+class _Columns:
+    """Values that cross a shuffle together: one pickle, not one per array or edge."""
+
+    values: tuple
+
+    def __getitem__(self, index: int):
+        return self.values[index]
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _split_by_shard(shards: np.ndarray, *columns) -> Iterator[tuple[int, _Columns]]:
     order = np.argsort(shards, kind="stable")
     sorted_shards = shards[order]
     bounds = np.flatnonzero(np.diff(sorted_shards)) + 1
     for part in np.split(order, bounds):
         if len(part):
-            yield int(shards[part[0]]), tuple(_take(column, part) for column in columns)
+            yield int(shards[part[0]]), _Columns(tuple(_take(column, part) for column in columns))
 
 
 def _take(column, index: np.ndarray):
@@ -82,8 +100,9 @@ class _PairsInShardFn(beam.DoFn):
     def process(self, element):
         _, parts = element
         parts = list(parts)
-        keys, ranks, docs, prior = (_concat(parts, i) for i in range(4))
-        earlier, later = bucket_pairs(keys, ranks, docs, self._all_pairs_cap)
+        with stage_timer("pairs"):
+            keys, ranks, docs, prior = (_concat(parts, i) for i in range(4))
+            earlier, later = bucket_pairs(keys, ranks, docs, self._all_pairs_cap)
         if len(earlier) == 0:
             return
         prior_docs = np.unique(docs[prior])
@@ -138,13 +157,15 @@ class _AttachEarlierFn(beam.DoFn):
             unique_rows, inverse = np.unique(rows[index], return_inverse=True)
             yield (
                 later_shard,
-                (
-                    earlier[index],
-                    later[index],
-                    inverse,
-                    shard.ranks[unique_rows],
-                    shard.prior[unique_rows],
-                    shard.table.take(unique_rows),
+                _Columns(
+                    (
+                        earlier[index],
+                        later[index],
+                        inverse,
+                        shard.ranks[unique_rows],
+                        shard.prior[unique_rows],
+                        shard.table.take(unique_rows),
+                    )
                 ),
             )
 
@@ -173,7 +194,8 @@ class _VerifyFn(beam.DoFn):
             positions = np.arange(n)
             canonical = both.take(np.where(swap, positions + n, positions))
             candidate = both.take(np.where(swap, positions, positions + n))
-            matches = verify_pairs(canonical, candidate, self._config)
+            with stage_timer("verify"):
+                matches = verify_pairs(canonical, candidate, self._config)
             for i in [i for i, match in enumerate(matches) if match is not None]:
                 a, b = int(earlier[i]), int(later[i])
                 a_rank, b_rank = int(earlier_rank[i]), int(later_rank[i])
@@ -183,13 +205,14 @@ class _VerifyFn(beam.DoFn):
         self._verified.inc(len(edges))
         crash_point("dedup")
         if edges:
-            yield edges
+            yield _Columns(tuple(edges))
 
 
-def decisions_by_key(edge_lists: Iterable[list[Edge]]) -> dict[int, Decision]:
+def decisions_by_key(edge_lists: Iterable[Iterable[Edge]]) -> dict[int, Decision]:
     """Resolves all verified edges into ``{removed doc_key: Decision}``."""
-    edges = [edge for edge_list in edge_lists for edge in edge_list]
-    return {decision.doc_key: decision for decision in resolve(edges)}
+    with stage_timer("resolve"):
+        edges = [edge for edge_list in edge_lists for edge in edge_list]
+        return {decision.doc_key: decision for decision in resolve(edges)}
 
 
 class FindDuplicates(beam.PTransform):

@@ -13,6 +13,7 @@ from transforms.core.canonical import article_id, article_key
 from transforms.core.dates import DATE_INVALID, DATE_MISSING, split_date_header
 from transforms.core.text import clean_text, content_hash, detect_title, strip_boilerplate
 from transforms.records import ArticleBatch, QuarantineRecord, RawBatch
+from transforms.timing import stage_timer
 
 __all__ = ["NormalizeArticles", "normalize_batch"]
 
@@ -89,7 +90,8 @@ class _NormalizeFn(beam.DoFn):
         self._invalid = Metrics.counter("newsingest", "date_invalid")
 
     def process(self, batch: RawBatch) -> Iterator:
-        articles, rejected = normalize_batch(batch)
+        with stage_timer("normalize"):
+            articles, rejected = normalize_batch(batch)
         self._missing.inc(articles.date_statuses.count(DATE_MISSING))
         self._invalid.inc(articles.date_statuses.count(DATE_INVALID))
         for record in rejected:

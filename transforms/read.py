@@ -16,7 +16,8 @@ from apache_beam.pvalue import PBegin
 
 from transforms.core.crashpoints import crash_point
 from transforms.core.decoding import Rejected, decode_text, decompress
-from transforms.records import FileRef, QuarantineRecord, RawArticle, RawBatch
+from transforms.records import FileChunk, FileRef, QuarantineRecord, RawArticle, RawBatch
+from transforms.timing import stage_timer
 
 __all__ = [
     "ReadArticles",
@@ -77,13 +78,13 @@ class _ChunkFilesFn(beam.DoFn):
     def __init__(self, chunk_size: int):
         self._chunk_size = chunk_size
 
-    def process(self, patterns: tuple[str, ...]) -> Iterator[tuple[int, list[FileRef]]]:
+    def process(self, patterns: tuple[str, ...]) -> Iterator[FileChunk]:
         refs, ignored = read_file_refs(patterns)
         if ignored:
             _LOG.info("ignored %d hidden/temporary file names", ignored)
         Metrics.counter("newsingest", "files_matched").inc(len(refs))
         for index, start in enumerate(range(0, len(refs), self._chunk_size)):
-            yield index, refs[start : start + self._chunk_size]
+            yield FileChunk(index, refs[start : start + self._chunk_size])
 
 
 class _ReadChunkFn(beam.DoFn):
@@ -94,11 +95,12 @@ class _ReadChunkFn(beam.DoFn):
         self._read = Metrics.counter("newsingest", "files_read")
         self._rejected = Metrics.counter("newsingest", "files_quarantined")
 
-    def process(self, chunk: tuple[int, list[FileRef]]):
-        _, refs = chunk
+    def process(self, chunk: FileChunk):
+        refs = chunk.refs
         articles = []
-        for ref in refs:
-            outcome = self._read_one(ref)
+        with stage_timer("read"):
+            outcomes = [self._read_one(ref) for ref in refs]
+        for outcome in outcomes:
             if isinstance(outcome, QuarantineRecord):
                 self._rejected.inc()
                 yield beam.pvalue.TaggedOutput(QUARANTINE_TAG, outcome)

@@ -17,6 +17,7 @@ from schemas import ARTICLES, QUARANTINE
 
 __all__ = [
     "FileRef",
+    "FileChunk",
     "RawArticle",
     "RawBatch",
     "ArticleBatch",
@@ -32,6 +33,18 @@ class FileRef:
 
     uri: str
     size: int
+
+
+@dataclass
+class FileChunk:
+    """A work item: consecutive files of the sorted input listing.
+
+    One object (pickled once) rather than a list of ``FileRef`` (pickled one by
+    one by Beam's coders).
+    """
+
+    index: int
+    refs: list[FileRef]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,14 @@ import numpy as np
 from transforms.core.canonical import epoch_days, rank
 from transforms.core.similarity import DedupConfig, candidate_keys, compute_features
 from transforms.records import ArticleBatch, FeatureBatch
+from transforms.timing import stage_timer
 
 __all__ = ["ComputeSignatures", "feature_batch"]
+
+
+def _timed_feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
+    with stage_timer("features"):
+        return feature_batch(articles, config)
 
 
 def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
@@ -46,4 +52,4 @@ class ComputeSignatures(beam.PTransform):
         self._config = config
 
     def expand(self, articles):
-        return articles | "Features" >> beam.Map(feature_batch, self._config)
+        return articles | "Features" >> beam.Map(_timed_feature_batch, self._config)

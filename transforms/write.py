@@ -18,6 +18,7 @@ from transforms.core.clustering import Decision
 from transforms.core.crashpoints import crash_point
 from transforms.index import index_table
 from transforms.records import ArticleBatch, FeatureBatch, quarantine_table
+from transforms.timing import stage_timer
 
 __all__ = ["WriteDataset", "WrittenFile", "NULL_PARTITION", "partition_name"]
 
@@ -125,6 +126,11 @@ class _WriteGroupFn(beam.DoFn):
         self._max_rows = max_rows_per_file
 
     def process(self, element) -> Iterator[WrittenFile]:
+        with stage_timer("write"):
+            written = list(self._write(element))
+        yield from written
+
+    def _write(self, element) -> Iterator[WrittenFile]:
         (table_name, partition), tables = element
         schema = _SCHEMAS[table_name]
         table = pa.concat_tables(list(tables)).cast(schema.arrow)
