@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
 __all__ = [
     "LshParams",
@@ -47,18 +45,46 @@ class LshParams:
     rows: int
 
 
+_GRID = np.linspace(0.0, 1.0, 4001)
+
+
+def _integral(values: np.ndarray, low: float, high: float) -> float:
+    inside = (low <= _GRID) & (high >= _GRID)
+    return float(np.trapezoid(values[inside], _GRID[inside])) if inside.sum() > 1 else 0.0
+
+
 @lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int) -> LshParams:
-    """datasketch's optimal (bands, rows) for ``threshold`` with equal FP/FN weights."""
-    bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return LshParams(bands=bands, rows=rows)
+    """The (bands, rows) minimising false-positive plus false-negative probability.
+
+    The same criterion as datasketch's ``MinHashLSH`` (equal weights), integrated
+    numerically with numpy so that importing datasketch (and scipy) is not needed
+    at run time; ``tests/transforms/core/test_minhash.py`` checks the choice
+    equals datasketch's.
+    """
+    best, best_error = (1, 1), float("inf")
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            collision = 1.0 - (1.0 - _GRID**rows) ** bands
+            false_positive = _integral(collision, 0.0, threshold)
+            false_negative = _integral(1.0 - collision, threshold, 1.0)
+            error = 0.5 * false_positive + 0.5 * false_negative
+            if error < best_error:
+                best, best_error = (bands, rows), error
+    return LshParams(bands=best[0], rows=best[1])
 
 
 @lru_cache(maxsize=16)
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The (a, b) uint32 permutation parameters datasketch draws for ``seed``."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32)[:, None], b.astype(np.uint32)[:, None]
+    """The (a, b) uint32 parameters datasketch's ``affine32`` scheme draws for ``seed``.
+
+    Drawn exactly as ``datasketch.MinHash(num_perm, seed, scheme="affine32")``
+    does (tested), without importing datasketch at run time.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a[:, None], b[:, None]
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:

@@ -72,3 +72,22 @@ def test_band_keys_match_iff_band_values_match():
     assert keys_a[1, 0] != keys_b[1, 0]
     assert (keys_a[1, 1:] == keys_b[1, 1:]).all()
     assert not set(band_keys(sigs, params, namespace=1).ravel()) & set(keys_a.ravel())
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 2), (33, 99)])
+def test_permutations_are_datasketchs(num_perm, seed):
+    from transforms.core.minhash import permutations
+
+    a, b = permutations(num_perm, seed)
+    expected_a, expected_b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    np.testing.assert_array_equal(a.ravel(), expected_a)
+    np.testing.assert_array_equal(b.ravel(), expected_b)
+
+
+@pytest.mark.parametrize("num_perm", [32, 128])
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.9])
+def test_lsh_params_equal_datasketchs_choice(threshold, num_perm):
+    from datasketch.lsh import _optimal_param
+
+    params = lsh_params(threshold, num_perm)
+    assert (params.bands, params.rows) == _optimal_param(threshold, num_perm, 0.5, 0.5)
