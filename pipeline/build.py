@@ -57,9 +57,9 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
     ``pipeline.commit.commit_run`` moves it into place.
     """
     read = p | "ReadArticles" >> ReadArticles(
-        list(config.inputs), config.chunk_size, config.max_file_bytes
+        list(config.inputs), config.chunk_size, config.max_file_bytes, config.progress
     )
-    normalized = read.articles | "NormalizeArticles" >> NormalizeArticles()
+    normalized = read.articles | "NormalizeArticles" >> NormalizeArticles(config.progress)
     articles = normalized.articles
     quarantine = (read.quarantine, normalized.quarantine) | "AllQuarantine" >> beam.Flatten()
     skipped = [p | "NothingSkipped" >> beam.Create([0])]
@@ -73,7 +73,7 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
         fresh_bad = quarantine | "SkipQuarantined" >> SkipQuarantined(known_bad)
         quarantine = fresh_bad.records
         skipped.append(fresh_bad.skipped)
-    features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup)
+    features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup, config.progress)
     candidates = features
     if state.has_index:
         new_keys = features | "NewBandKeys" >> CollectBandKeys()

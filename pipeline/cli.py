@@ -9,6 +9,7 @@ import sys
 import time
 
 import apache_beam as beam
+import orjson
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
@@ -63,6 +64,9 @@ def _run_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_run_arguments(parser)
+    parser.add_argument(
+        "--verbose", action="store_true", help="Also show Beam's own log messages and tracebacks."
+    )
     return parser
 
 
@@ -148,21 +152,60 @@ def format_summary(manifest: dict) -> str:
     return "\n".join(lines)
 
 
+class _JsonLogFormatter(logging.Formatter):
+    """One JSON object per log record (for schedulers that parse logs)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            event["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(event).decode()
+
+
+def configure_logging(log_format: str, verbose: bool) -> None:
+    """Our warnings on stderr (text or JSON); Beam's own logging only with ``--verbose``."""
+    handler = logging.StreamHandler(sys.stderr)
+    if log_format == "json":
+        handler.setFormatter(_JsonLogFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("apache_beam").setLevel(logging.INFO if verbose else logging.CRITICAL)
+
+
+def _fail(config: RunConfig | None, message: str, code: int) -> int:
+    if config is not None and config.progress.log_format == "json":
+        sys.stderr.write(orjson.dumps({"event": "error", "message": message}).decode() + "\n")
+    else:
+        print(f"newsingest run: {message}", file=sys.stderr)
+    return code
+
+
 def _run_command(argv: list[str]) -> int:
-    _run_parser().parse_known_args(argv)
-    options = PipelineOptions(argv)
+    known, _ = _run_parser().parse_known_args(argv)
+    configure_logging(known.log_format, known.verbose)
+    options = PipelineOptions([a for a in argv if a != "--verbose"])
     options.view_as(NewsIngestOptions)
     try:
         config = to_run_config(options)
     except ValueError as error:
-        print(f"newsingest run: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(None, f"error: {error}", 2)
     try:
         manifest = run(config, options)
     except Exception as error:
-        print(f"newsingest run: failed: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    print(format_summary(manifest))
+        return _fail(config, f"failed: {type(error).__name__}: {error}", 1)
+    if config.progress.log_format == "json":
+        summary = {"event": "summary", "run_id": manifest["run_id"], **manifest["counts"]}
+        print(orjson.dumps(summary | {"timings_s": manifest["timings_s"]}).decode())
+    elif config.progress.enabled:
+        print(format_summary(manifest))
     return 0
 
 
@@ -174,7 +217,7 @@ def run_main(argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsingest`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging("text", verbose=False)
     if not argv or argv[0] in ("-h", "--help"):
         print(_description())
         return 0 if argv else 2

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from transforms.core.similarity import DedupConfig
+from transforms.progress import ProgressSettings
 
 __all__ = ["RunConfig"]
 
@@ -28,6 +29,7 @@ class RunConfig:
         num_shards: keys of the dedup shuffles.
         max_rows_per_file: split output files above this many rows.
         dedup: dedup tiers and thresholds.
+        progress: progress lines on stderr (off with ``--quiet``).
     """
 
     inputs: tuple[str, ...]
@@ -39,6 +41,7 @@ class RunConfig:
     num_shards: int = 16
     max_rows_per_file: int = 1_000_000
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
+    progress: ProgressSettings = dataclasses.field(default_factory=ProgressSettings)
 
     def validate(self) -> None:
         """Raises ValueError naming the first bad setting."""
@@ -54,6 +57,8 @@ class RunConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
         self.dedup.validate()
+        if self.progress.log_format not in ("text", "json"):
+            raise ValueError(f"--log-format must be text or json, got {self.progress.log_format!r}")
 
     @property
     def staging(self) -> str:

@@ -11,6 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.config import RunConfig
 from transforms.core.similarity import DedupConfig
+from transforms.progress import ProgressSettings
 
 __all__ = ["NewsIngestOptions", "add_run_arguments", "to_run_config", "DEDUP_PREFIX"]
 
@@ -64,6 +65,28 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1_000_000,
         help="Rows per output Parquet file before it is split (default 1,000,000).",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        default=False,
+        help="Print neither progress nor the run summary (errors still go to stderr).",
+    )
+    parser.add_argument(
+        "--log_format",
+        "--log-format",
+        dest="log_format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or json: progress, summary and log records as JSON lines.",
+    )
+    parser.add_argument(
+        "--progress_interval",
+        "--progress-interval",
+        dest="progress_interval",
+        type=float,
+        default=5.0,
+        help="Seconds between progress lines on stderr (default 5).",
     )
     defaults = DedupConfig()
     for field in dataclasses.fields(DedupConfig):
@@ -129,6 +152,11 @@ def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> R
         num_shards=view.num_shards,
         max_rows_per_file=view.max_rows_per_file,
         dedup=dedup,
+        progress=ProgressSettings(
+            enabled=not view.quiet,
+            log_format=view.log_format,
+            interval_s=view.progress_interval,
+        ),
     )
     config.validate()
     return config

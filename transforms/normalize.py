@@ -12,6 +12,7 @@ from apache_beam.metrics import Metrics
 from transforms.core.canonical import article_id, article_key
 from transforms.core.dates import DATE_INVALID, DATE_MISSING, split_date_header
 from transforms.core.text import clean_text, content_hash, detect_title, strip_boilerplate
+from transforms.progress import ProgressSettings, report
 from transforms.records import ArticleBatch, QuarantineRecord, RawBatch
 from transforms.timing import stage_timer
 
@@ -85,13 +86,15 @@ def _no_text(uri: str, text: str) -> QuarantineRecord:
 
 
 class _NormalizeFn(beam.DoFn):
-    def __init__(self):
+    def __init__(self, progress: ProgressSettings | None):
+        self._progress = progress
         self._missing = Metrics.counter("newsingest", "date_missing")
         self._invalid = Metrics.counter("newsingest", "date_invalid")
 
     def process(self, batch: RawBatch) -> Iterator:
         with stage_timer("normalize"):
             articles, rejected = normalize_batch(batch)
+        report(self._progress, "normalized", len(batch.articles))
         self._missing.inc(articles.date_statuses.count(DATE_MISSING))
         self._invalid.inc(articles.date_statuses.count(DATE_INVALID))
         for record in rejected:
@@ -110,7 +113,11 @@ class NormalizeArticles(beam.PTransform):
     header are emitted on ``QUARANTINE_TAG`` with reason ``no_text``.
     """
 
+    def __init__(self, progress: ProgressSettings | None = None):
+        super().__init__()
+        self._progress = progress
+
     def expand(self, batches):
-        return batches | "Normalize" >> beam.ParDo(_NormalizeFn()).with_outputs(
+        return batches | "Normalize" >> beam.ParDo(_NormalizeFn(self._progress)).with_outputs(
             QUARANTINE_TAG, main="articles"
         )

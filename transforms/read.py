@@ -16,6 +16,7 @@ from apache_beam.pvalue import PBegin
 
 from transforms.core.crashpoints import crash_point
 from transforms.core.decoding import Rejected, decode_text, decompress
+from transforms.progress import ProgressSettings, report, report_total
 from transforms.records import FileChunk, FileRef, QuarantineRecord, RawArticle, RawBatch
 from transforms.timing import stage_timer
 
@@ -75,11 +76,13 @@ def read_file_refs(patterns: Iterable[str]) -> tuple[list[FileRef], int]:
 class _ChunkFilesFn(beam.DoFn):
     """Expands input patterns into sorted chunks of ``FileRef``."""
 
-    def __init__(self, chunk_size: int):
+    def __init__(self, chunk_size: int, progress: ProgressSettings | None):
         self._chunk_size = chunk_size
+        self._progress = progress
 
     def process(self, patterns: tuple[str, ...]) -> Iterator[FileChunk]:
         refs, ignored = read_file_refs(patterns)
+        report_total(self._progress, len(refs))
         if ignored:
             _LOG.info("ignored %d hidden/temporary file names", ignored)
         Metrics.counter("newsingest", "files_matched").inc(len(refs))
@@ -90,8 +93,9 @@ class _ChunkFilesFn(beam.DoFn):
 class _ReadChunkFn(beam.DoFn):
     """Reads and decodes one chunk of files; rejected files go to the quarantine output."""
 
-    def __init__(self, max_file_bytes: int):
+    def __init__(self, max_file_bytes: int, progress: ProgressSettings | None):
         self._max_file_bytes = max_file_bytes
+        self._progress = progress
         self._read = Metrics.counter("newsingest", "files_read")
         self._rejected = Metrics.counter("newsingest", "files_quarantined")
 
@@ -107,6 +111,7 @@ class _ReadChunkFn(beam.DoFn):
             else:
                 articles.append(outcome)
         self._read.inc(len(refs))
+        report(self._progress, "read", len(refs))
         crash_point("read")
         yield beam.pvalue.TaggedOutput(MATCHED_TAG, len(refs))
         if articles:
@@ -167,7 +172,13 @@ class ReadArticles(beam.PTransform):
     the first two.
     """
 
-    def __init__(self, patterns: list[str], chunk_size: int = 500, max_file_bytes: int = 10 << 20):
+    def __init__(
+        self,
+        patterns: list[str],
+        chunk_size: int = 500,
+        max_file_bytes: int = 10 << 20,
+        progress: ProgressSettings | None = None,
+    ):
         super().__init__()
         if not patterns:
             raise ValueError("at least one input pattern is required")
@@ -178,15 +189,16 @@ class ReadArticles(beam.PTransform):
         self._patterns = tuple(patterns)
         self._chunk_size = chunk_size
         self._max_file_bytes = max_file_bytes
+        self._progress = progress
 
     def expand(self, pbegin: PBegin):
         return (
             pbegin
             | "Patterns" >> beam.Create([self._patterns])
-            | "MatchChunks" >> beam.ParDo(_ChunkFilesFn(self._chunk_size))
+            | "MatchChunks" >> beam.ParDo(_ChunkFilesFn(self._chunk_size, self._progress))
             | "Distribute" >> beam.Reshuffle()
             | "ReadChunks"
-            >> beam.ParDo(_ReadChunkFn(self._max_file_bytes)).with_outputs(
+            >> beam.ParDo(_ReadChunkFn(self._max_file_bytes, self._progress)).with_outputs(
                 QUARANTINE_TAG, MATCHED_TAG, main="articles"
             )
         )

@@ -7,15 +7,20 @@ import numpy as np
 
 from transforms.core.canonical import epoch_days, rank
 from transforms.core.similarity import DedupConfig, candidate_keys, compute_features
+from transforms.progress import ProgressSettings, report
 from transforms.records import ArticleBatch, FeatureBatch
 from transforms.timing import stage_timer
 
 __all__ = ["ComputeSignatures", "feature_batch"]
 
 
-def _timed_feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
+def _timed_feature_batch(
+    articles: ArticleBatch, config: DedupConfig, progress: ProgressSettings | None
+) -> FeatureBatch:
     with stage_timer("features"):
-        return feature_batch(articles, config)
+        batch = feature_batch(articles, config)
+    report(progress, "signed", len(articles))
+    return batch
 
 
 def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
@@ -46,10 +51,11 @@ class ComputeSignatures(beam.PTransform):
     dedup stages.
     """
 
-    def __init__(self, config: DedupConfig):
+    def __init__(self, config: DedupConfig, progress: ProgressSettings | None = None):
         super().__init__()
         config.validate()
         self._config = config
+        self._progress = progress
 
     def expand(self, articles):
-        return articles | "Features" >> beam.Map(_timed_feature_batch, self._config)
+        return articles | "Features" >> beam.Map(_timed_feature_batch, self._config, self._progress)

@@ -1,0 +1,71 @@
+"""Progress lines on stderr for long local runs (files read, articles, docs/s).
+
+Each worker process keeps its own counts and prints at most one line every
+``interval`` seconds; with Beam's in-process runner that is the whole run. On
+distributed runners the runner's own UI shows progress and these lines land in
+worker logs. Printing never affects results.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import orjson
+
+__all__ = ["ProgressSettings", "report_total", "report"]
+
+
+@dataclass(frozen=True)
+class ProgressSettings:
+    """Whether and how to print progress: ``log_format`` is ``text`` or ``json``."""
+
+    enabled: bool = True
+    log_format: str = "text"
+    interval_s: float = 2.0
+
+
+_LOCK = threading.Lock()
+_STATE: dict = {"total": 0, "counts": {}, "started": None, "last": 0.0}
+_STAGES = ("read", "normalized", "signed", "written")
+
+
+def report_total(settings: ProgressSettings | None, files: int) -> None:
+    """Records how many files the run will read."""
+    if settings is None or not settings.enabled:
+        return
+    with _LOCK:
+        _STATE["total"] += files
+        _STATE["started"] = _STATE["started"] or time.monotonic()
+
+
+def report(settings: ProgressSettings | None, stage: str, count: int) -> None:
+    """Adds ``count`` items to ``stage`` and prints a line if one is due."""
+    if settings is None or not settings.enabled:
+        return
+    with _LOCK:
+        now = time.monotonic()
+        _STATE["started"] = _STATE["started"] or now
+        counts = _STATE["counts"]
+        counts[stage] = counts.get(stage, 0) + count
+        if now - _STATE["last"] < settings.interval_s:
+            return
+        _STATE["last"] = now
+        elapsed = now - _STATE["started"]
+        line = _format(settings.log_format, dict(counts), _STATE["total"], elapsed)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _format(log_format: str, counts: dict, total: int, elapsed: float) -> str:
+    rate = counts.get("read", 0) / elapsed if elapsed > 0 else 0.0
+    if log_format == "json":
+        event = {"event": "progress", "pid": os.getpid(), "total_files": total, **counts}
+        event |= {"docs_per_s": round(rate, 1), "elapsed_s": round(elapsed, 1)}
+        return orjson.dumps(event).decode()
+    parts = [f"read {counts.get('read', 0):,}" + (f"/{total:,}" if total else "") + " files"]
+    parts += [f"{stage} {counts[stage]:,}" for stage in _STAGES[1:] if stage in counts]
+    return f"newsingest: {' | '.join(parts)} | {rate:,.0f} docs/s | {elapsed:.1f} s"
