@@ -6,6 +6,7 @@ import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
+from pipeline.commit import RUN_REPORT, commit_in_pipeline
 from pipeline.config import RunConfig
 from pipeline.dataset import DatasetState
 from transforms.dedup import FindDuplicates
@@ -22,9 +23,7 @@ from transforms.read import ReadArticles
 from transforms.signatures import ComputeSignatures
 from transforms.write import WriteDataset, WrittenFile
 
-__all__ = ["build_pipeline", "RUN_REPORT"]
-
-RUN_REPORT = "_written.json"
+__all__ = ["build_pipeline"]
 
 
 def _write_run_report(written: list[WrittenFile], matched: int, skipped: int, staging: str) -> str:
@@ -92,7 +91,7 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
     skipped_total = (
         skipped | "AllSkipped" >> beam.Flatten() | "CountSkipped" >> beam.CombineGlobally(sum)
     )
-    _ = (
+    report = (
         written
         | "CollectWritten" >> beam.combiners.ToList()
         | "WriteRunReport"
@@ -103,3 +102,5 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
             config.staging,
         )
     )
+    if config.commit_in_pipeline:
+        _ = report | "CommitRun" >> beam.Map(lambda _, c: commit_in_pipeline(c), config)

@@ -15,7 +15,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipeline.build import build_pipeline
-from pipeline.commit import commit_run, recover
+from pipeline.commit import commit_run, read_json, recover
 from pipeline.config import RunConfig
 from pipeline.dataset import inspect
 from pipeline.lock import DatasetLock
@@ -94,6 +94,8 @@ def check_inputs(inputs: tuple[str, ...]) -> None:
 def run(config: RunConfig, options: PipelineOptions) -> dict:
     """Runs the pipeline for ``config`` and commits it; returns the run manifest."""
     check_inputs(config.inputs)
+    if config.commit_in_pipeline:
+        return _run_committing_in_pipeline(config, options)
     started = time.perf_counter()
     with DatasetLock(config.output, owner=f"run {config.run_id}"):
         recover(config.output)
@@ -110,6 +112,20 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
         }
         manifest = commit_run(config, timings, started)
     return manifest
+
+
+def _run_committing_in_pipeline(config: RunConfig, options: PipelineOptions) -> dict:
+    """Submits a pipeline that commits itself; waits only where the runner lets it."""
+    recover(config.output)
+    state = inspect(config.output, config.dedup)
+    p = beam.Pipeline(runner=_runner(options), options=options)
+    build_pipeline(p, config, state)
+    result = p.run()
+    result.wait_until_finish()
+    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
+    if not FileSystems.exists(manifest_path):
+        raise RuntimeError(f"pipeline ended in state {result.state} without committing")
+    return read_json(manifest_path)
 
 
 def stage_seconds(result) -> dict[str, float]:
@@ -131,7 +147,7 @@ def stage_seconds(result) -> dict[str, float]:
 def format_summary(manifest: dict) -> str:
     """A human-readable run summary."""
     counts = manifest["counts"]
-    wall = manifest["timings_s"]["wall"]
+    wall = manifest["timings_s"].get("wall", 0.0)
     by_method = ", ".join(f"{k} {v}" for k, v in counts["duplicates_by_method"].items()) or "none"
     by_reason = ", ".join(f"{k} {v}" for k, v in counts["quarantined_by_reason"].items()) or "none"
     rate = counts["read"] / wall if wall else 0.0

@@ -27,7 +27,6 @@ import time
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.build import RUN_REPORT
 from pipeline.config import RunConfig
 from pipeline.dataset import INDEX_SETTINGS, index_settings
 from pipeline.fsutil import delete_tree, is_local
@@ -45,6 +44,7 @@ __all__ = [
 ]
 
 COMMIT_PLAN = "_COMMIT.json"
+RUN_REPORT = "_written.json"
 _LOG = logging.getLogger(__name__)
 
 
@@ -92,11 +92,29 @@ def summarize(report: dict) -> dict:
     }
 
 
-def commit_run(config: RunConfig, timings: dict[str, float], started: float) -> dict:
+def commit_in_pipeline(config: RunConfig) -> str:
+    """The pipeline's last step with ``--commit_in_pipeline``: commits the run once.
+
+    Safe to retry: an already committed run is left alone, a half-applied plan is
+    finished. Returns the manifest path.
+    """
+    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
+    plan_path = f"{config.staging}/{COMMIT_PLAN}"
+    if FileSystems.exists(manifest_path):
+        return manifest_path
+    if FileSystems.exists(plan_path):
+        apply_plan(read_json(plan_path))
+    else:
+        commit_run(config, {}, None)
+    return manifest_path
+
+
+def commit_run(config: RunConfig, timings: dict[str, float], started: float | None) -> dict:
     """Checks the staged run's accounting, then commits it; returns its manifest.
 
-    ``started`` is the run's ``time.perf_counter()`` start: the manifest records
-    the wall time up to the commit point.
+    ``started`` is the run's ``time.perf_counter()`` start in this process (None
+    when committing inside the pipeline): the manifest records the wall time up
+    to the commit point.
 
     Raises:
         AccountingError: when read != kept + duplicates + quarantined + skipped;
@@ -127,7 +145,9 @@ def commit_run(config: RunConfig, timings: dict[str, float], started: float) -> 
         "accounting_ok": True,
         "files": [f for f in report["files"]],
         "settings": config.settings(),
-        "timings_s": {**timings, "wall": round(time.perf_counter() - started, 3)},
+        "timings_s": timings
+        if started is None
+        else {**timings, "wall": round(time.perf_counter() - started, 3)},
     }
     plan = {
         "run_id": config.run_id,

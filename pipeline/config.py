@@ -30,6 +30,8 @@ class RunConfig:
         max_rows_per_file: split output files above this many rows.
         dedup: dedup tiers and thresholds.
         progress: progress lines on stderr (off with ``--quiet``).
+        commit_in_pipeline: the pipeline's last step commits the run (for
+            launchers that submit and exit, like Dataflow Flex Templates).
     """
 
     inputs: tuple[str, ...]
@@ -42,6 +44,7 @@ class RunConfig:
     max_rows_per_file: int = 1_000_000
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
     progress: ProgressSettings = dataclasses.field(default_factory=ProgressSettings)
+    commit_in_pipeline: bool = False
 
     def validate(self) -> None:
         """Raises ValueError naming the first bad setting."""

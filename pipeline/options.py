@@ -88,6 +88,16 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default=5.0,
         help="Seconds between progress lines on stderr (default 5).",
     )
+    parser.add_argument(
+        "--commit_in_pipeline",
+        "--commit-in-pipeline",
+        dest="commit_in_pipeline",
+        action="store_true",
+        default=False,
+        help="Commit as the pipeline's last step instead of in this process (for Dataflow "
+        "Flex Templates, whose launcher submits and exits). No dataset lock is held: "
+        "schedule such runs one at a time per output.",
+    )
     defaults = DedupConfig()
     for field in dataclasses.fields(DedupConfig):
         default = getattr(defaults, field.name)
@@ -152,6 +162,7 @@ def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> R
         num_shards=view.num_shards,
         max_rows_per_file=view.max_rows_per_file,
         dedup=dedup,
+        commit_in_pipeline=view.commit_in_pipeline,
         progress=ProgressSettings(
             enabled=not view.quiet,
             log_format=view.log_format,

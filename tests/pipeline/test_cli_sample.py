@@ -117,3 +117,23 @@ def test_bad_options_give_clear_errors(tmp_path, capsys):
         run_cli("--input", str(tmp_path), "--output", str(tmp_path / "o"), "--chunk-size", "0") == 2
     )
     assert "--chunk_size must be >= 1" in capsys.readouterr().err
+
+
+def test_commit_in_pipeline_gives_the_same_dataset(sample_dir, tmp_path):
+    normal, in_pipeline = tmp_path / "normal", tmp_path / "in-pipeline"
+    assert run_cli("--input", str(sample_dir), "--output", str(normal), "--run-id", "r") == 0
+    assert (
+        run_cli(
+            "--input", str(sample_dir), "--output", str(in_pipeline), "--run-id", "r",
+            "--commit-in-pipeline",
+        )
+        == 0
+    )
+
+    def rows(out):
+        return [{k: v for k, v in r.items() if k != "ingested_at"} for r in articles(out)]
+
+    assert rows(in_pipeline) == rows(normal)
+    [manifest] = manifests(in_pipeline)
+    assert manifest["counts"] == manifests(normal)[0]["counts"]
+    assert not any((in_pipeline / "_staging").iterdir())
