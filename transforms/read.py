@@ -26,6 +26,7 @@ __all__ = [
     "MATCHED_TAG",
     "input_pattern",
     "is_ignored_name",
+    "read_file",
     "read_file_refs",
 ]
 
@@ -118,40 +119,46 @@ class _ReadChunkFn(beam.DoFn):
             yield RawBatch(articles=articles)
 
     def _read_one(self, ref: FileRef) -> RawArticle | QuarantineRecord:
-        if ref.size > self._max_file_bytes:
-            return QuarantineRecord(
-                uri=ref.uri,
-                reason="too_large",
-                detail=f"{ref.size} bytes exceeds --max-file-bytes={self._max_file_bytes}; "
-                "the source file is the durable copy",
-                size_bytes=ref.size,
-                sha256=None,
-                raw_content=None,
-            )
-        try:
-            with FileSystems.open(ref.uri, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                data = f.read()
-        except OSError as error:
-            return QuarantineRecord(
-                uri=ref.uri,
-                reason="unreadable",
-                detail=f"{type(error).__name__}: {error}",
-                size_bytes=ref.size,
-                sha256=None,
-                raw_content=None,
-            )
-        try:
-            text, encoding = decode_text(decompress(ref.uri, data, self._max_file_bytes))
-        except Rejected as rejected:
-            return QuarantineRecord(
-                uri=ref.uri,
-                reason=rejected.reason,
-                detail=rejected.detail,
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                raw_content=data,
-            )
-        return RawArticle(uri=ref.uri, text=text, encoding=encoding)
+        return read_file(ref, self._max_file_bytes)
+
+
+def read_file(ref: FileRef, max_file_bytes: int) -> RawArticle | QuarantineRecord:
+    """Reads and decodes one file, or says why it is quarantined (too large, unreadable,
+    empty, binary, undecodable, corrupt)."""
+    if ref.size > max_file_bytes:
+        return QuarantineRecord(
+            uri=ref.uri,
+            reason="too_large",
+            detail=f"{ref.size} bytes exceeds --max-file-bytes={max_file_bytes}; "
+            "the source file is the durable copy",
+            size_bytes=ref.size,
+            sha256=None,
+            raw_content=None,
+        )
+    try:
+        with FileSystems.open(ref.uri, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            data = f.read()
+    except OSError as error:
+        return QuarantineRecord(
+            uri=ref.uri,
+            reason="unreadable",
+            detail=f"{type(error).__name__}: {error}",
+            size_bytes=ref.size,
+            sha256=None,
+            raw_content=None,
+        )
+    try:
+        text, encoding = decode_text(decompress(ref.uri, data, max_file_bytes))
+    except Rejected as rejected:
+        return QuarantineRecord(
+            uri=ref.uri,
+            reason=rejected.reason,
+            detail=rejected.detail,
+            size_bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            raw_content=data,
+        )
+    return RawArticle(uri=ref.uri, text=text, encoding=encoding)
 
 
 class ReadArticles(beam.PTransform):
