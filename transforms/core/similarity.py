@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from itertools import chain, repeat
 
 import numpy as np
 import xxhash
 
+from transforms.core import entities
 from transforms.core.minhash import (
     EMPTY_VALUE,
     LshParams,
@@ -108,36 +110,84 @@ _BIGRAM_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 STORY_NAMESPACE = 1
 NEAR_NAMESPACE = 0
 FILLER_NAMESPACE = 2
+LEAD_NAMESPACE = 3
+
+
+_LOOSE_RULES = {
+    "story_entity_threshold": 0.08,
+    "story_term_threshold": 0.05,
+    "story_term_threshold_per_day": 0.0,
+    "story_figure_veto_jaccard": 0.0,
+    "story_key_containment": 0.0,
+}
 
 
 @dataclass(frozen=True)
 class DedupConfig:
-    """Dedup knobs; the defaults are chosen from ``bench/quality_core.py`` figures.
+    """Dedup knobs; defaults from ``bench/quality_core.py`` and ``bench/quality_lab.py``.
 
-    Attributes:
+    Near tier:
         num_perm: MinHash permutations of the near-tier signature (128).
         ngram: word n-gram size of near-tier shingles (5).
-        seed: MinHash permutation seed (1); the story tier uses ``seed + 1``.
+        seed: MinHash permutation seed (1); the story tier uses ``seed + 1`` (entity
+            bands) and ``seed + 2`` (lead bands).
         near_threshold: minimum estimated shingle Jaccard for ``near`` (0.7); also
             the LSH design threshold of the near bands.
         near_min_figure_jaccard: non-templated near pairs need at least this Jaccard
             of their figure sets (0.5); templated pairs need equal figure sets.
+
+    Story tier, common rules (see :func:`verify` for their order):
         story_enabled: whether the ``story`` tier runs at all (True).
         story_window_days: maximum publication-date distance for ``story`` (3).
         story_requires_dates: a document without a date never story-merges (True).
             With False a missing date passes the window test.
-        story_threshold: minimum length-weighted Jaccard of story terms for documents
-            published the same day (0.10) ...
-        story_threshold_per_day: ... plus this per day between them (0.07): same-day
-            coverage needs less evidence than a rewrite days later.
-        story_figure_veto: documents that both quote at least this many distinct
-            figures but share none are not the same story (2; 0 disables).
-        story_min_terms: both documents need this many distinct story terms (40).
         story_min_length_ratio: shorter/longer token count at least this (0.2).
+        story_figure_veto: documents that both quote at least this many distinct
+            figures ... (3; 0 disables)
+        story_figure_veto_jaccard: ... are not the same story when their figure
+            Jaccard is at most this (0.25; 0 vetoes only when they share none).
+        story_lead_figure_veto: documents that both quote at least this many distinct
+            figures among their first ``story_lead_figure_tokens`` tokens must quote the
+            same ones there (2; 0 disables): templated notices with a prose tail.
+        story_lead_figure_tokens: tokens of the lead that figures are read from (40).
+
+    Story tier, cased scripts (entity evidence, ``bench/quality_lab.py`` "ent_strict"):
+        story_min_entities: both documents need this many distinct entity terms (6).
+        story_term_threshold: minimum weighted story-term Jaccard of documents published
+            the same day (0.20; 0 disables the term rule) ...
+        story_term_threshold_per_day: ... plus this per day between them (0.03).
+        story_min_shared_entities: entity terms both documents mention (3).
+        story_min_shared_lead: lead entities both documents mention (1).
+        story_key_containment: at least this fraction of each document's key entities
+            must be among the other's entities (0.5; 0 disables).
+        story_entity_threshold: minimum weighted entity Jaccard on the same day (0.15) ...
+        story_entity_threshold_per_day: ... plus this per day between them (0.05).
+        story_loose: use the recall-oriented "ent_loose" thresholds instead of the
+            precision-first ones (False): entity threshold 0.08, term threshold 0.05
+            (flat), no figure-Jaccard veto beyond "share none", no key containment.
+            Lab figures (Reuters-21578 / SemEval-2022 en-en): strict 308 story merges,
+            0 templated false merges, recall 0.083; loose 1,521 merges, 3 templated
+            false merges, recall 0.444. It replaces those five thresholds, so setting
+            any of them to a non-default value together with it is rejected.
+
+    Story tier, caseless scripts (Arabic, Thai, Kana, Han: no entity evidence):
+        story_threshold: minimum weighted story-term Jaccard on the same day (0.10) ...
+        story_threshold_per_day: ... plus this per day between them (0.07).
+        story_min_terms: both documents need this many distinct story terms (40).
+
+    Features and keys:
         story_max_terms: story terms kept per document, a bottom-k sample (120).
-        story_bands, story_rows: LSH banding of the story-term MinHash (32, 1).
         min_term_len: minimum length of a word story term (4).
-        max_figures: figure hashes kept per document, a bottom-k sample (16).
+        max_figures: figure hashes kept per document, and lead figures, a bottom-k
+            sample (16).
+        story_max_entities: entity terms kept per document, a bottom-k sample (64).
+        story_lead_words: words of the lead that lead entities come from (60).
+        story_max_lead_entities: lead entities kept, a bottom-k sample (16).
+        story_key_entities: most-mentioned entity terms (>= 2 mentions) kept as key
+            entities (8) ...
+        story_subject_entities: ... plus the first entity words of the text (3).
+        story_bands, story_rows: LSH banding of the entity-term MinHash (16, 2).
+        story_lead_bands: bands (of ``story_rows`` rows) of the lead-entity MinHash (8).
         template_number_fraction: a document whose number tokens are at least this
             fraction of its tokens is templated (0.12) ...
         template_short_fraction: ... when numbers plus tokens of at most 3 letters
@@ -154,16 +204,34 @@ class DedupConfig:
     story_requires_dates: bool = True
     story_threshold: float = 0.10
     story_threshold_per_day: float = 0.07
-    story_figure_veto: int = 2
+    story_figure_veto: int = 3
     story_min_terms: int = 40
     story_min_length_ratio: float = 0.2
     story_max_terms: int = 120
-    story_bands: int = 32
-    story_rows: int = 1
+    story_bands: int = 16
+    story_rows: int = 2
     min_term_len: int = 4
     max_figures: int = 16
     template_number_fraction: float = 0.12
     template_short_fraction: float = 0.5
+    story_figure_veto_jaccard: float = 0.25
+    story_lead_figure_veto: int = 2
+    story_lead_figure_tokens: int = 40
+    story_min_entities: int = 6
+    story_term_threshold: float = 0.20
+    story_term_threshold_per_day: float = 0.03
+    story_min_shared_entities: int = 3
+    story_min_shared_lead: int = 1
+    story_key_containment: float = 0.5
+    story_entity_threshold: float = 0.15
+    story_entity_threshold_per_day: float = 0.05
+    story_loose: bool = False
+    story_max_entities: int = 64
+    story_lead_words: int = 60
+    story_max_lead_entities: int = 16
+    story_key_entities: int = 8
+    story_subject_entities: int = 3
+    story_lead_bands: int = 8
 
     def validate(self) -> None:
         """Raise ``ValueError`` on an inconsistent or out-of-range setting."""
@@ -181,25 +249,54 @@ class DedupConfig:
             "story_min_length_ratio",
             "template_number_fraction",
             "template_short_fraction",
+            "story_figure_veto_jaccard",
+            "story_term_threshold",
+            "story_term_threshold_per_day",
+            "story_key_containment",
+            "story_entity_threshold",
+            "story_entity_threshold_per_day",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0 or math.isnan(value):
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
         if self.near_threshold == 0.0:
             raise ValueError("near_threshold must be > 0")
-        if self.story_window_days < 0:
-            raise ValueError(f"story_window_days must be >= 0, got {self.story_window_days}")
-        for name in ("story_min_terms", "story_max_terms", "story_bands", "story_rows"):
+        for name in (
+            "story_window_days",
+            "story_figure_veto",
+            "story_lead_figure_veto",
+            "story_min_shared_entities",
+            "story_min_shared_lead",
+            "story_lead_bands",
+            "story_subject_entities",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in (
+            "story_min_terms",
+            "story_max_terms",
+            "story_bands",
+            "story_rows",
+            "min_term_len",
+            "max_figures",
+            "story_min_entities",
+            "story_max_entities",
+            "story_lead_words",
+            "story_max_lead_entities",
+            "story_key_entities",
+            "story_lead_figure_tokens",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.story_figure_veto < 0:
-            raise ValueError(f"story_figure_veto must be >= 0, got {self.story_figure_veto}")
-        if self.min_term_len < 1:
-            raise ValueError(f"min_term_len must be >= 1, got {self.min_term_len}")
-        if self.max_figures < 1:
-            raise ValueError(f"max_figures must be >= 1, got {self.max_figures}")
         if self.story_enabled and self.story_min_terms > self.story_max_terms:
             raise ValueError("story_min_terms must not exceed story_max_terms")
+        if self.story_enabled and self.story_min_entities > self.story_max_entities:
+            raise ValueError("story_min_entities must not exceed story_max_entities")
+        if self.story_loose:
+            defaults = DedupConfig()
+            changed = [n for n in _LOOSE_RULES if getattr(self, n) != getattr(defaults, n)]
+            if changed:
+                raise ValueError(f"story_loose replaces {', '.join(changed)}: leave them unset")
 
     @property
     def near_params(self) -> LshParams:
@@ -208,12 +305,19 @@ class DedupConfig:
     @property
     def num_keys(self) -> int:
         """Columns of :func:`candidate_keys`."""
-        return self.near_params.bands + (self.story_bands if self.story_enabled else 0)
+        story = self.story_bands + self.story_lead_bands if self.story_enabled else 0
+        return self.near_params.bands + story
+
+    def story_rule(self, name: str) -> float:
+        """The threshold ``name`` of the cased story rules, ``story_loose`` applied."""
+        if self.story_loose and name in _LOOSE_RULES:
+            return _LOOSE_RULES[name]
+        return getattr(self, name)
 
 
 @dataclass(frozen=True)
 class Features:
-    """What verification and banding need of one document (picklable, ~1.3 KB).
+    """What verification and banding need of one document (picklable, at most ~2.1 KB).
 
     Attributes:
         content_hash: normalised content hash (exact tier).
@@ -226,6 +330,18 @@ class Features:
         figure_count: distinct number tokens before sampling.
         token_count: tokens of the document.
         template: mostly numbers and short words (earnings/dividend tables).
+        entities: sorted uint32 hashes of distinct entity terms from the original-case
+            text (bottom-``story_max_entities``); low 4 bits: weight class (2 word,
+            3 word of >= 8 letters, 4 multi-word name or acronym). See
+            :mod:`transforms.core.entities`.
+        entity_count: distinct entity terms before sampling.
+        lead_entities: sorted hashes (as in ``entities``) of the entity words among the
+            first ``story_lead_words`` words (bottom-``story_max_lead_entities``).
+        key_entities: sorted hashes (as in ``entities``) of the key entities: at most
+            ``story_key_entities`` most-mentioned plus ``story_subject_entities`` first.
+        lead_figures: sorted hashes (as in ``figures``) of the distinct number tokens
+            among the first ``story_lead_figure_tokens`` tokens (bottom-``max_figures``).
+        caseless: mostly written in a script without letter case (no entity evidence).
     """
 
     content_hash: str
@@ -237,6 +353,12 @@ class Features:
     figure_count: int
     token_count: int
     template: bool
+    entities: np.ndarray
+    entity_count: int
+    lead_entities: np.ndarray
+    key_entities: np.ndarray
+    lead_figures: np.ndarray
+    caseless: bool
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Features):
@@ -256,11 +378,32 @@ class Features:
 NO_DAY = np.iinfo(np.int64).min
 
 
+# Ragged columns of FeatureTable: (Features field, values column, offsets column).
+_RAGGED = (
+    ("terms", "terms", "term_offsets"),
+    ("figures", "figures", "figure_offsets"),
+    ("entities", "entities", "entity_offsets"),
+    ("lead_entities", "lead_entities", "lead_entity_offsets"),
+    ("key_entities", "key_entities", "key_entity_offsets"),
+    ("lead_figures", "lead_figures", "lead_figure_offsets"),
+)
+# Scalar columns: (Features field, column, dtype).
+_SCALARS = (
+    ("term_count", "term_counts", np.int64),
+    ("figure_count", "figure_counts", np.int64),
+    ("token_count", "token_counts", np.int64),
+    ("template", "template", bool),
+    ("entity_count", "entity_counts", np.int64),
+    ("caseless", "caseless", bool),
+)
+
+
 @dataclass
 class FeatureTable:
     """Features of many documents, column-wise: what crosses Beam shuffles.
 
-    Ragged columns (``terms``, ``figures``) are flat arrays with ``offsets`` of
+    Ragged columns (``terms``, ``figures``, ``entities``, ``lead_entities``,
+    ``key_entities``, ``lead_figures``) are flat uint32 arrays, each with offsets of
     shape ``(n + 1,)``; a missing date is ``NO_DAY``. ``table[i]`` is the
     :class:`Features` row ``i``; iteration yields rows.
     """
@@ -276,46 +419,61 @@ class FeatureTable:
     figure_counts: np.ndarray
     token_counts: np.ndarray
     template: np.ndarray
+    entities: np.ndarray
+    entity_offsets: np.ndarray
+    entity_counts: np.ndarray
+    lead_entities: np.ndarray
+    lead_entity_offsets: np.ndarray
+    key_entities: np.ndarray
+    key_entity_offsets: np.ndarray
+    lead_figures: np.ndarray
+    lead_figure_offsets: np.ndarray
+    caseless: np.ndarray
 
     def __len__(self) -> int:
         return len(self.content_hashes)
 
     def __getitem__(self, i: int) -> Features:
         days = int(self.published_days[i])
-        t0, t1 = self.term_offsets[i], self.term_offsets[i + 1]
-        f0, f1 = self.figure_offsets[i], self.figure_offsets[i + 1]
+        values = {}
+        for field, column, offsets in _RAGGED:
+            bounds = getattr(self, offsets)
+            values[field] = getattr(self, column)[bounds[i] : bounds[i + 1]]
+        for field, column, dtype in _SCALARS:
+            values[field] = (
+                bool(getattr(self, column)[i]) if dtype is bool else int(getattr(self, column)[i])
+            )
         return Features(
             content_hash=self.content_hashes[i],
             published_days=None if days == NO_DAY else days,
             signature=self.signatures[i],
-            terms=self.terms[t0:t1],
-            term_count=int(self.term_counts[i]),
-            figures=self.figures[f0:f1],
-            figure_count=int(self.figure_counts[i]),
-            token_count=int(self.token_counts[i]),
-            template=bool(self.template[i]),
+            **values,
         )
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def ragged(self, field: str, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(values, offsets) of a ragged column, of ``rows`` if given."""
+        _, column, offsets = next(r for r in _RAGGED if r[0] == field)
+        values, bounds = getattr(self, column), getattr(self, offsets)
+        if rows is None:
+            return values, bounds
+        return _take_ragged(values, bounds, rows)
+
     def take(self, rows: np.ndarray) -> FeatureTable:
         """The given rows, in that order."""
         rows = np.asarray(rows, dtype=np.int64)
-        terms, term_offsets = _take_ragged(self.terms, self.term_offsets, rows)
-        figures, figure_offsets = _take_ragged(self.figures, self.figure_offsets, rows)
+        columns = {}
+        for field, column, offsets in _RAGGED:
+            columns[column], columns[offsets] = self.ragged(field, rows)
+        for _, column, _ in _SCALARS:
+            columns[column] = getattr(self, column)[rows]
         return FeatureTable(
             content_hashes=[self.content_hashes[i] for i in rows.tolist()],
             published_days=self.published_days[rows],
             signatures=self.signatures[rows],
-            terms=terms,
-            term_offsets=term_offsets,
-            term_counts=self.term_counts[rows],
-            figures=figures,
-            figure_offsets=figure_offsets,
-            figure_counts=self.figure_counts[rows],
-            token_counts=self.token_counts[rows],
-            template=self.template[rows],
+            **columns,
         )
 
     @staticmethod
@@ -323,26 +481,18 @@ class FeatureTable:
         """All rows of ``tables``, in order."""
         if len(tables) == 1:
             return tables[0]
-
-        def ragged(values: str, offsets: str) -> tuple[np.ndarray, np.ndarray]:
+        columns = {}
+        for _, column, offsets in _RAGGED:
             lengths = np.concatenate([np.diff(getattr(t, offsets)) for t in tables])
-            merged = np.concatenate([getattr(t, values) for t in tables])
-            return merged, np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-
-        terms, term_offsets = ragged("terms", "term_offsets")
-        figures, figure_offsets = ragged("figures", "figure_offsets")
+            columns[column] = np.concatenate([getattr(t, column) for t in tables])
+            columns[offsets] = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        for _, column, _ in _SCALARS:
+            columns[column] = np.concatenate([getattr(t, column) for t in tables])
         return FeatureTable(
             content_hashes=[h for t in tables for h in t.content_hashes],
             published_days=np.concatenate([t.published_days for t in tables]),
             signatures=np.vstack([t.signatures for t in tables]),
-            terms=terms,
-            term_offsets=term_offsets,
-            term_counts=np.concatenate([t.term_counts for t in tables]),
-            figures=figures,
-            figure_offsets=figure_offsets,
-            figure_counts=np.concatenate([t.figure_counts for t in tables]),
-            token_counts=np.concatenate([t.token_counts for t in tables]),
-            template=np.concatenate([t.template for t in tables]),
+            **columns,
         )
 
     @staticmethod
@@ -351,17 +501,15 @@ class FeatureTable:
 
         ``num_perm`` only shapes the signature column of an empty table.
         """
-
-        def ragged(name: str) -> tuple[np.ndarray, np.ndarray]:
-            parts = [getattr(r, name) for r in rows]
+        columns = {}
+        for field, column, offsets in _RAGGED:
+            parts = [getattr(r, field) for r in rows]
             lengths = [len(p) for p in parts]
             values = np.concatenate(parts) if parts else np.empty(0, np.uint32)
-            return values.astype(np.uint32), np.concatenate(([0], np.cumsum(lengths))).astype(
-                np.int64
-            )
-
-        terms, term_offsets = ragged("terms")
-        figures, figure_offsets = ragged("figures")
+            columns[column] = values.astype(np.uint32)
+            columns[offsets] = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        for field, column, dtype in _SCALARS:
+            columns[column] = np.array([getattr(r, field) for r in rows], dtype=dtype)
         return FeatureTable(
             content_hashes=[r.content_hash for r in rows],
             published_days=np.array(
@@ -373,14 +521,7 @@ class FeatureTable:
                 if rows
                 else np.empty((0, num_perm or 0), np.uint32)
             ),
-            terms=terms,
-            term_offsets=term_offsets,
-            term_counts=np.array([r.term_count for r in rows], dtype=np.int64),
-            figures=figures,
-            figure_offsets=figure_offsets,
-            figure_counts=np.array([r.figure_count for r in rows], dtype=np.int64),
-            token_counts=np.array([r.token_count for r in rows], dtype=np.int64),
-            template=np.array([r.template for r in rows], dtype=bool),
+            **columns,
         )
 
 
@@ -421,38 +562,90 @@ def _token_entry(token: str, min_term_len: int) -> tuple[int, int, int]:
     return value, _KIND_OTHER, 0
 
 
-class _TokenCache:
-    """Process-wide token -> entry cache, bounded; values are pure functions of the token."""
+_COLUMNS = (
+    ("hash", np.uint64),
+    ("kind", np.int8),
+    ("extra", np.uint32),
+    ("type", np.int8),
+    ("flags", np.int16),
+    ("letters", np.int32),
+    ("capitals", np.int32),
+    ("entity", np.uint32),
+    ("part", np.uint64),
+    ("acronym", np.uint32),
+)
+
+
+class _Vocabulary:
+    """Process-wide token -> id, with per-id columns; bounded, values pure functions.
+
+    ``casefold=True`` takes stream tokens (:data:`entities.STREAM_RE`, original case):
+    the product columns (hash, kind, extra) are :func:`_token_entry` of the casefolded
+    token (``'s`` -> ``s``; none for marks), the others :func:`entities.scan_entry`.
+    ``casefold=False`` takes tokens of :func:`tokenize` as they are (product columns
+    only). Per token, a lookup is C-level (``map`` of ``dict.get`` into
+    ``np.fromiter``); Python code runs once per new distinct token.
+    """
 
     _LIMIT = 400_000
 
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, int], tuple[int, int, int]] = {}
+    def __init__(self, min_term_len: int, casefold: bool) -> None:
+        self._min_term_len = min_term_len
+        self._casefold = casefold
+        self._reset()
 
-    def entries(self, tokens: list[str], min_term_len: int) -> tuple[np.ndarray, ...]:
-        """(hashes, kinds, extra) arrays of ``tokens``, in order.
+    def _reset(self) -> None:
+        self._ids: dict[str, int] = {}
+        self.columns = {name: np.empty(1024, dtype) for name, dtype in _COLUMNS}
 
-        Per-token work is three C-level passes (``dict.fromkeys``, ``map``,
-        ``np.fromiter``); Python code runs once per distinct token.
-        """
-        if len(self._entries) > self._LIMIT:
-            self._entries.clear()
-        cache = self._entries
-        vocabulary = list(dict.fromkeys(tokens))
-        position = {token: i for i, token in enumerate(vocabulary)}
-        ids = np.fromiter(map(position.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        rows = []
-        for token in vocabulary:
-            key = (token, min_term_len)
-            entry = cache.get(key)
-            if entry is None:
-                entry = cache[key] = _token_entry(token, min_term_len)
-            rows.append(entry)
-        table = np.array(rows, dtype=np.uint64).reshape(len(rows), 3)
-        return table[ids, 0], table[ids, 1].astype(np.int8), table[ids, 2].astype(np.uint32)
+    def _entry(self, token: str) -> tuple[int, ...]:
+        if not self._casefold:
+            return (*_token_entry(token, self._min_term_len), *_NO_SCAN)
+        scan = entities.scan_entry(token, STOP_WORDS)
+        if scan[0] in (entities.MARK, entities.NEWLINE):
+            return (0, _KIND_OTHER, 0, *scan)
+        product = "s" if scan[0] == entities.POSSESSIVE else token.casefold()
+        return (*_token_entry(product, self._min_term_len), *scan)
+
+    def lookup(self, tokens: list[str]) -> np.ndarray:
+        """Ids of ``tokens``, in order (rows of :attr:`columns`)."""
+        if len(self._ids) > self._LIMIT:
+            self._reset()
+        ids_of = self._ids
+        ids = np.fromiter(map(ids_of.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        missing = np.flatnonzero(ids < 0)
+        if not len(missing):
+            return ids
+        new = list(dict.fromkeys(tokens[i] for i in missing.tolist()))
+        base = len(ids_of)
+        rows = np.array([self._entry(token) for token in new], dtype=np.uint64)
+        size = base + len(new)
+        if size > len(self.columns["hash"]):
+            capacity = max(size, 2 * len(self.columns["hash"]))
+            for name, dtype in _COLUMNS:
+                grown = np.empty(capacity, dtype)
+                grown[:base] = self.columns[name][:base]
+                self.columns[name] = grown
+        for k, (name, dtype) in enumerate(_COLUMNS):
+            self.columns[name][base:size] = rows[:, k].astype(dtype)
+        ids_of.update(zip(new, range(base, size), strict=True))
+        ids[missing] = np.fromiter(
+            map(ids_of.__getitem__, (tokens[i] for i in missing.tolist())),
+            dtype=np.int64,
+            count=len(missing),
+        )
+        return ids
 
 
-_TOKEN_CACHE = _TokenCache()
+_NO_SCAN = (entities.WORD, 0, 0, 0, 0, 0, 0)
+_VOCABULARIES: dict[tuple[int, bool], _Vocabulary] = {}
+
+
+def _vocabulary(min_term_len: int, casefold: bool) -> _Vocabulary:
+    key = (min_term_len, casefold)
+    if key not in _VOCABULARIES:
+        _VOCABULARIES[key] = _Vocabulary(min_term_len, casefold)
+    return _VOCABULARIES[key]
 
 
 def _segment_ids(lengths: np.ndarray) -> np.ndarray:
@@ -520,10 +713,16 @@ def compute_features(
     if not len(texts) == len(content_hashes) == len(published_days):
         raise ValueError("texts, content_hashes and published_days differ in length")
     docs = len(texts)
-    token_lists = [tokenize(text) for text in texts]
-    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=docs)
-    all_tokens = [token for tokens in token_lists for token in tokens]
-    hashes, kinds, extra = _TOKEN_CACHE.entries(all_tokens, config.min_term_len)
+    streams = [entities.STREAM_RE.findall(text) for text in texts]
+    stream_lengths = np.fromiter(map(len, streams), dtype=np.int64, count=docs)
+    vocabulary = _vocabulary(config.min_term_len, casefold=True)
+    ids = vocabulary.lookup(list(chain.from_iterable(streams)))
+    columns = vocabulary.columns
+    types = columns["type"][ids]
+    stream_owner = _segment_ids(stream_lengths)
+    hashes, kinds, extra, lengths = _product_tokens(
+        texts, ids, types, stream_owner, columns, config.min_term_len
+    )
     owner = _segment_ids(lengths)
     shingles, shingle_counts = _flat_shingles(hashes, lengths, config.ngram)
     sigs = signatures_flat(shingles, shingle_counts, config.num_perm, config.seed)
@@ -544,12 +743,32 @@ def compute_features(
     figures, figure_offsets, figure_counts = _bottom_k_per_doc(
         owner[is_number], extra[is_number], docs, config.max_figures
     )
+    local = np.arange(len(owner)) - np.concatenate(([0], np.cumsum(lengths)))[owner]
+    in_lead = is_number & (local < config.story_lead_figure_tokens)
+    lead_figures, lead_figure_offsets, _ = _bottom_k_per_doc(
+        owner[in_lead], extra[in_lead], docs, config.max_figures
+    )
     numbers = np.bincount(owner[is_number], minlength=docs)
     short = np.bincount(owner[kinds == _KIND_OTHER], minlength=docs)
     template = (
         (lengths > 0)
         & (numbers >= config.template_number_fraction * lengths)
         & (numbers + short >= config.template_short_fraction * lengths)
+    )
+    line_lengths = [list(map(len, text.split("\n"))) for text in texts]
+    found = entities.extract(
+        stream_owner,
+        ids,
+        columns,
+        np.fromiter(chain.from_iterable(line_lengths), dtype=np.int64),
+        np.fromiter(map(len, line_lengths), dtype=np.int64, count=docs),
+        docs,
+        lead_words=config.story_lead_words,
+        key_size=config.story_key_entities,
+        subject_size=config.story_subject_entities,
+        max_entities=config.story_max_entities,
+        max_lead=config.story_max_lead_entities,
+        bottom_k=_bottom_k_per_doc,
     )
     return FeatureTable(
         content_hashes=list(content_hashes),
@@ -565,21 +784,85 @@ def compute_features(
         figure_counts=figure_counts.astype(np.int64),
         token_counts=lengths,
         template=template,
+        entities=found.entities,
+        entity_offsets=found.entity_offsets,
+        entity_counts=found.entity_counts,
+        lead_entities=found.lead,
+        lead_entity_offsets=found.lead_offsets,
+        key_entities=found.key,
+        key_entity_offsets=found.key_offsets,
+        lead_figures=lead_figures,
+        lead_figure_offsets=lead_figure_offsets,
+        caseless=np.fromiter(map(entities.is_caseless, texts), dtype=bool, count=docs),
     )
 
 
+def _product_tokens(
+    texts: list[str],
+    ids: np.ndarray,
+    types: np.ndarray,
+    stream_owner: np.ndarray,
+    columns: dict[str, np.ndarray],
+    min_term_len: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(hashes, kinds, extra, tokens per document) of the ``tokenize`` tokens of ``texts``.
+
+    Taken from the stream tokens (all but marks and line breaks), except for the rare
+    text containing a character whose casefold moves a token boundary (e.g. "İ"),
+    which is tokenised again.
+    """
+    docs = len(texts)
+    product = (types != entities.MARK) & (types != entities.NEWLINE)
+    product_ids = ids[product]
+    lengths = np.bincount(stream_owner[product], minlength=docs).astype(np.int64)
+    unsafe = [d for d, text in enumerate(texts) if not entities.casefold_safe(text)]
+    if not unsafe:
+        return (
+            columns["hash"][product_ids],
+            columns["kind"][product_ids],
+            columns["extra"][product_ids],
+            lengths,
+        )
+    fallback = _vocabulary(min_term_len, casefold=False)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
+    redo = set(unsafe)
+    for d in range(docs):
+        if d in redo:
+            refolded = fallback.lookup(tokenize(texts[d]))
+            parts.append((refolded, fallback.columns))
+            lengths[d] = len(refolded)
+        else:
+            parts.append((product_ids[offsets[d] : offsets[d + 1]], columns))
+    return tuple(
+        np.concatenate([cols[name][rows] for rows, cols in parts]).astype(dtype)
+        if parts
+        else np.empty(0, dtype)
+        for name, dtype in (("hash", np.uint64), ("kind", np.int8), ("extra", np.uint32))
+    ) + (lengths,)
+
+
 def _story_eligible(features: Features, config: DedupConfig) -> bool:
+    if features.caseless:
+        evidence = features.term_count >= config.story_min_terms
+    else:
+        evidence = features.entity_count >= config.story_min_entities
     return (
         config.story_enabled
         and not features.template
-        and features.term_count >= config.story_min_terms
+        and evidence
         and (features.published_days is not None or not config.story_requires_dates)
     )
 
 
 def _story_eligible_rows(table: FeatureTable, config: DedupConfig) -> np.ndarray:
     """Vectorised :func:`_story_eligible` over every row of ``table``."""
-    eligible = ~table.template & (table.term_counts >= config.story_min_terms)
+    evidence = np.where(
+        table.caseless,
+        table.term_counts >= config.story_min_terms,
+        table.entity_counts >= config.story_min_entities,
+    )
+    eligible = ~table.template & evidence
     if config.story_requires_dates:
         eligible &= table.published_days != NO_DAY
     return eligible & config.story_enabled
@@ -628,16 +911,59 @@ def _as_table(features, config: DedupConfig) -> FeatureTable:
     return FeatureTable.from_rows(list(features), config.num_perm)
 
 
+def _story_family(
+    table: FeatureTable,
+    eligible: np.ndarray,
+    field: str,
+    bands: int,
+    config: DedupConfig,
+    seed: int,
+    namespace: int,
+) -> np.ndarray:
+    """Band keys of one story MinHash family: ``field`` of cased rows, terms of caseless ones.
+
+    Eligible rows whose set is empty get filler keys (no giant bucket of empty sets).
+    """
+    params = LshParams(bands=bands, rows=config.story_rows)
+    values, offsets = table.ragged(field)
+    lengths = np.where(eligible & ~table.caseless, np.diff(offsets), 0)
+    sigs = signatures_flat(
+        values[np.repeat(lengths > 0, np.diff(offsets))], lengths, bands * config.story_rows, seed
+    )
+    caseless = eligible & table.caseless
+    if caseless.any():
+        terms, term_offsets = table.ragged("terms")
+        term_lengths = np.where(caseless, np.diff(term_offsets), 0)
+        term_sigs = signatures_flat(
+            terms[np.repeat(term_lengths > 0, np.diff(term_offsets))],
+            term_lengths,
+            bands * config.story_rows,
+            seed,
+        )
+        sigs[caseless] = term_sigs[caseless]
+        lengths = np.where(caseless, term_lengths, lengths)
+    keys = band_keys(sigs, params, namespace)
+    empty = np.flatnonzero(eligible & (lengths == 0))
+    if len(empty):
+        keys[empty] = _filler_keys(
+            [table.content_hashes[i] for i in empty.tolist()], bands, namespace
+        )
+    return keys
+
+
 def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig) -> np.ndarray:
     """uint64 LSH bucket keys, shape ``(len(features), config.num_keys)``.
 
-    Columns: the near-tier bands of ``signature`` (namespace 0), then, if the story
+    Columns: the near-tier bands of ``signature`` (namespace 0); then, if the story
     tier is enabled, ``story_bands`` bands of ``story_rows`` MinHash values of the
-    story terms (namespace 1, seed ``seed + 1``), each mixed with a publication-date
-    tile when dates are required (see :func:`_with_date_tiles`). Two documents are a
+    entity terms (namespace 1, seed ``seed + 1``) and ``story_lead_bands`` bands of
+    the lead entities (namespace 3, seed ``seed + 2``); caseless documents band their
+    story terms in both families. Story keys are mixed with a publication-date tile
+    when dates are required (see :func:`_with_date_tiles`). Two documents are a
     candidate pair iff they share any key. A document a tier cannot apply to (no
-    tokens; templated, undated or too short for ``story``) gets keys derived from its
-    content hash in that tier's columns, which only its exact duplicates share.
+    tokens; templated, undated or without enough evidence for ``story``) gets keys
+    derived from its content hash in that tier's columns, which only its exact
+    duplicates share.
     """
     table = _as_table(features, config)
     n = len(table)
@@ -651,14 +977,29 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
         hashes = [table.content_hashes[i] for i in empty.tolist()]
         out[empty, : near.bands] = _filler_keys(hashes, near.bands, NEAR_NAMESPACE)
     if config.story_enabled:
-        story = LshParams(bands=config.story_bands, rows=config.story_rows)
         eligible = _story_eligible_rows(table, config)
-        lengths = np.diff(table.term_offsets)
-        values = table.terms[np.repeat(eligible, lengths)]
-        story_sigs = signatures_flat(
-            values, np.where(eligible, lengths, 0), story.bands * story.rows, config.seed + 1
+        story_keys = np.hstack(
+            (
+                _story_family(
+                    table,
+                    eligible,
+                    "entities",
+                    config.story_bands,
+                    config,
+                    config.seed + 1,
+                    STORY_NAMESPACE,
+                ),
+                _story_family(
+                    table,
+                    eligible,
+                    "lead_entities",
+                    config.story_lead_bands,
+                    config,
+                    config.seed + 2,
+                    LEAD_NAMESPACE,
+                ),
+            )
         )
-        story_keys = band_keys(story_sigs, story, STORY_NAMESPACE)
         if config.story_requires_dates:
             story_keys = _with_date_tiles(
                 story_keys, table.published_days, config.story_window_days
@@ -667,7 +1008,9 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
         ineligible = np.flatnonzero(~eligible)
         if len(ineligible):
             hashes = [table.content_hashes[i] for i in ineligible.tolist()]
-            out[ineligible, near.bands :] = _filler_keys(hashes, story.bands, STORY_NAMESPACE)
+            out[ineligible, near.bands :] = _filler_keys(
+                hashes, config.num_keys - near.bands, STORY_NAMESPACE
+            )
     return out
 
 
@@ -676,17 +1019,34 @@ def _sample_ceiling(values: np.ndarray, total: int) -> float:
     return float(values[-1]) if len(values) < total else math.inf
 
 
-def _weighted_jaccard(a: Features, b: Features) -> float:
-    ceiling = min(_sample_ceiling(a.terms, a.term_count), _sample_ceiling(b.terms, b.term_count))
-    terms_a, terms_b = a.terms, b.terms
-    if ceiling != math.inf:
-        terms_a = terms_a[terms_a <= ceiling]
-        terms_b = terms_b[terms_b <= ceiling]
-    shared = np.intersect1d(terms_a, terms_b, assume_unique=True)
+def _sampled(
+    a: np.ndarray, a_count: int, b: np.ndarray, b_count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two bottom-k samples cut to the hash range both cover completely."""
+    ceiling = min(_sample_ceiling(a, a_count), _sample_ceiling(b, b_count))
+    if ceiling == math.inf:
+        return a, b
+    return a[a <= ceiling], b[b <= ceiling]
+
+
+def _weighted(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
+    """(weighted Jaccard, shared count) of two sets of weight-class hashes."""
+    shared = np.intersect1d(a, b, assume_unique=True)
     weight_shared = int((shared & _WEIGHT_BITS).sum())
-    weight_all = int((terms_a & _WEIGHT_BITS).sum()) + int((terms_b & _WEIGHT_BITS).sum())
-    union = weight_all - weight_shared
-    return weight_shared / union if union else 0.0
+    union = int((a & _WEIGHT_BITS).sum()) + int((b & _WEIGHT_BITS).sum()) - weight_shared
+    return (weight_shared / union if union else 0.0), len(shared)
+
+
+def _weighted_jaccard(a: Features, b: Features) -> float:
+    return _weighted(*_sampled(a.terms, a.term_count, b.terms, b.term_count))[0]
+
+
+def _key_containment(key: np.ndarray, other: np.ndarray, other_count: int) -> float:
+    """Fraction of ``key`` among ``other``'s entities, over the hashes its sample covers."""
+    known = key[key <= _sample_ceiling(other, other_count)]
+    if not len(known):
+        return 0.0
+    return len(np.intersect1d(known, other, assume_unique=True)) / len(known)
 
 
 def _figure_jaccard(a: Features, b: Features) -> float:
@@ -720,9 +1080,9 @@ def verify_pairs(
     """:func:`verify` of row ``i`` of ``canonical`` against row ``i`` of ``candidate``.
 
     Same results as calling :func:`verify` pair by pair; the cheap conditions
-    every match needs (equal hash, near-tier Jaccard, story eligibility, date
-    window, length ratio) are checked for all pairs at once, so only plausible
-    pairs reach the per-pair rules.
+    every match needs (equal hash, near-tier Jaccard; for ``story``: eligibility,
+    date window, length ratio, same case class, minimum shared-entity and lead counts)
+    are checked for all pairs at once, so only plausible pairs reach the per-pair rules.
     """
     n = len(canonical)
     results: list[Match | None] = [None] * n
@@ -743,10 +1103,19 @@ def verify_pairs(
         distance = np.where(dated, np.abs(np.where(dated, days_a - days_b, 0)), 0)
         shorter = np.minimum(canonical.token_counts, candidate.token_counts)
         longer = np.maximum(canonical.token_counts, candidate.token_counts)
+        cased = ~canonical.caseless & ~candidate.caseless
+        fewest = np.minimum(canonical.entity_counts, candidate.entity_counts)
+        fewest_lead = np.minimum(
+            np.diff(canonical.lead_entity_offsets), np.diff(candidate.lead_entity_offsets)
+        )
+        evidence = (canonical.caseless & candidate.caseless) | cased & (
+            fewest >= config.story_min_shared_entities
+        ) & (fewest_lead >= config.story_min_shared_lead)
         plausible |= (
             both
             & (distance <= config.story_window_days)
             & (shorter >= config.story_min_length_ratio * longer)
+            & evidence
         )
     for i in np.flatnonzero(exact).tolist():
         results[i] = Match("exact", 1.0)
@@ -761,9 +1130,30 @@ def verify(canonical: Features, candidate: Features, config: DedupConfig) -> Mat
     ``exact`` iff the content hashes are equal. Otherwise ``near`` when the
     estimated shingle Jaccard reaches ``near_threshold`` and the figures agree
     (identical sets if either document is templated, else figure Jaccard at least
-    ``near_min_figure_jaccard``); otherwise ``story`` when both documents are story
-    eligible, within the date window, of comparable length, and their weighted
-    story-term Jaccard reaches ``story_threshold``. ``None`` when nothing holds.
+    ``near_min_figure_jaccard``). Otherwise ``story`` when, in this order:
+
+    1. both documents are story eligible (not templated, dated unless dates are
+       optional, ``story_min_entities`` entity terms, or ``story_min_terms`` story
+       terms if caseless);
+    2. they were published within ``story_window_days``;
+    3. their token counts are comparable (``story_min_length_ratio``);
+    4. the figure veto does not apply (both quote >= ``story_figure_veto`` figures and
+       their figure Jaccard is <= ``story_figure_veto_jaccard``);
+    5. the lead figure veto does not apply (both lead with >= ``story_lead_figure_veto``
+       figures, and not the same ones);
+    6. caseless documents (both must be) need weighted story-term Jaccard >=
+       ``story_threshold`` + ``story_threshold_per_day`` per day, and stop here;
+    7. cased documents need weighted story-term Jaccard >= ``story_term_threshold`` +
+       ``story_term_threshold_per_day`` per day (if the threshold is not 0);
+    8. and entity evidence: >= ``story_min_shared_entities`` shared entity terms,
+       >= ``story_min_shared_lead`` shared lead entities, each document's key entities
+       >= ``story_key_containment`` contained in the other's entities, and weighted
+       entity Jaccard >= ``story_entity_threshold`` + ``story_entity_threshold_per_day``
+       per day; the similarity reported is that entity Jaccard.
+
+    Samples (bottom-k) are compared over the hash range both cover. ``story_loose``
+    swaps in the loose thresholds (:meth:`DedupConfig.story_rule`). ``None`` when
+    nothing holds.
     """
     if canonical.content_hash == candidate.content_hash:
         return Match("exact", 1.0)
@@ -777,21 +1167,62 @@ def verify(canonical: Features, candidate: Features, config: DedupConfig) -> Mat
                 figures_ok = _figure_jaccard(a, b) >= config.near_min_figure_jaccard
             if figures_ok:
                 return Match("near", near)
+    return _verify_story(a, b, config)
+
+
+def _verify_story(a: Features, b: Features, config: DedupConfig) -> Match | None:
     if not (_story_eligible(a, config) and _story_eligible(b, config)):
         return None
     distance = _day_distance(a, b, config)
     if distance is None:
         return None
-    if (
-        config.story_figure_veto
-        and min(a.figure_count, b.figure_count) >= config.story_figure_veto
-        and _figure_jaccard(a, b) == 0.0
-    ):
-        return None
     shorter, longer = sorted((a.token_count, b.token_count))
     if shorter < config.story_min_length_ratio * longer:
         return None
-    story = _weighted_jaccard(a, b)
-    if story >= config.story_threshold + config.story_threshold_per_day * distance:
-        return Match("story", story)
+    rule = config.story_rule
+    if (
+        config.story_figure_veto
+        and min(a.figure_count, b.figure_count) >= config.story_figure_veto
+        and _figure_jaccard(a, b) <= rule("story_figure_veto_jaccard")
+    ):
+        return None
+    if (
+        config.story_lead_figure_veto
+        and min(len(a.lead_figures), len(b.lead_figures)) >= config.story_lead_figure_veto
+        and not np.array_equal(a.lead_figures, b.lead_figures)
+    ):
+        return None
+    if a.caseless or b.caseless:
+        if not (a.caseless and b.caseless):
+            return None
+        story = _weighted_jaccard(a, b)
+        if story >= config.story_threshold + config.story_threshold_per_day * distance:
+            return Match("story", story)
+        return None
+    term_threshold = rule("story_term_threshold")
+    if term_threshold and _weighted_jaccard(a, b) < (
+        term_threshold + rule("story_term_threshold_per_day") * distance
+    ):
+        return None
+    ents_a, ents_b = _sampled(a.entities, a.entity_count, b.entities, b.entity_count)
+    score, shared = _weighted(ents_a, ents_b)
+    if shared < config.story_min_shared_entities:
+        return None
+    if config.story_min_shared_lead and (
+        len(np.intersect1d(a.lead_entities, b.lead_entities, assume_unique=True))
+        < config.story_min_shared_lead
+    ):
+        return None
+    containment = rule("story_key_containment")
+    if containment and (
+        min(
+            _key_containment(a.key_entities, b.entities, b.entity_count),
+            _key_containment(b.key_entities, a.entities, a.entity_count),
+        )
+        < containment
+    ):
+        return None
+    need = rule("story_entity_threshold") + rule("story_entity_threshold_per_day") * distance
+    if score >= need:
+        return Match("story", score)
     return None

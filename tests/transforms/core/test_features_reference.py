@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 
@@ -10,6 +11,7 @@ import pytest
 
 from tests.conftest import CORPORA_DIR, SAMPLE_DIR
 from tests.transforms.core.reference_features import reference_features
+from tests.transforms.core.test_similarity import EARNINGS_A, STORY_A, STORY_B
 from transforms.core.similarity import (
     DedupConfig,
     FeatureTable,
@@ -35,6 +37,19 @@ TEXTS = [
     "Shr 46 cts vs 31 cts Net 1,234,000 vs 902,000 Revs 18.6 mln vs 15.1 mln",
     "普京访问朝鲜，与金正恩会谈。 Putin visited Pyongyang.",
     "日本の首相が東京で記者会見を行った。",
+    STORY_A,
+    STORY_B,
+    EARNINGS_A,
+    # Caps headline, Title Case heading, initials, possessives, quotes, short lines.
+    "SOUTH AFRICA OPTIMISTIC ABOUT DEBT TALKS\n\nFinance Minister Barend du Plessis said "
+    "South Africa's creditors in New York and London agreed.\nPretoria Talks Resume Today\n\n"
+    'U.S. officials and Sergei E. Naryshkin\'s aides met at the IMF. "Pretoria wins," said '
+    "Du Plessis; Plessis added: Creditors agree.\nShort line\nNew Line Starts Here "
+    "with Barend and O'Brien’s plan: SEC filing (KCNA) A. B.",
+    "İstanbul'da Cumhurbaşkanı Erdoğan Ankara'yı ziyaret etti. Die Straße in München ist "
+    "gesperrt, sagte Oberbürgermeister Dieter Reiter. ΣΟΦΙΑ Ὀδυσσεύς ᾳ",
+    "الرئيس المصري عبد الفتاح السيسي يستقبل وزير الخارجية الأمريكي في القاهرة " * 4,
+    "俄罗斯对外情报局局长纳雷什金抵达平壤，与朝鲜国家保卫相李昌大举行会谈。" * 3,
 ] + [p.read_text(errors="replace") for p in sorted(SAMPLE_DIR.rglob("*.txt"))]
 
 
@@ -43,6 +58,12 @@ def _corpus() -> list[str]:
     reuters = CORPORA_DIR / "reuters21578" / "reut2-000.json"
     if reuters.exists():
         texts += [s.get("body") or "" for s in json.loads(reuters.read_text())[:300]]
+    semeval = CORPORA_DIR / "semeval2022-task8" / "training_set.csv"
+    if semeval.exists():
+        csv.field_size_limit(1 << 30)
+        with semeval.open(encoding="utf-8", newline="") as handle:
+            rows = [row for _, row in zip(range(150), csv.DictReader(handle), strict=False)]
+        texts += [row[column] for row in rows for column in ("text1", "text2")]
     return texts
 
 
@@ -75,6 +96,7 @@ def test_verify_pairs_equals_verify_pair_by_pair():
     texts = _corpus()
     rng = random.Random(7)
     days = [None if rng.random() < 0.1 else 19_000 + rng.randrange(4) for _ in texts]
+    days[TEXTS.index(STORY_A)], days[TEXTS.index(STORY_B)] = 19_000, 19_001
     table = compute_features(texts, [content_hash(t) for t in texts], days, config)
     every_sample_pair = [(a, b) for a in range(len(TEXTS)) for b in range(len(TEXTS))]
     random_pairs = [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(3000)]

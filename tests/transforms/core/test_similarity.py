@@ -37,6 +37,41 @@ STORY_B = (
     "agencies agreed on regular consultations and joint counterintelligence training, and "
     "diplomats in Seoul expect deeper coordination against cyber threats."
 )
+# Same people and places as STORY_A/B, another event: must not merge as story.
+SAME_CAST_OTHER_STORY = (
+    "Russia and North Korea opened a new road bridge across the Tumen River on Thursday, "
+    "linking Khasan with Tumangang, as Vladimir Putin's government deepens trade ties with "
+    "Pyongyang despite Western sanctions. Deputy Prime Minister Alexei Overchuk said the bridge "
+    "would carry cargo trucks and buses, while Kim Jong Un's officials praised the project in "
+    "Pyongyang. Moscow expects freight volumes to triple, and Sergei Naryshkin's intelligence "
+    "service was not involved, Overchuk told reporters in Khasan. North Korea's state media KCNA "
+    "said the Tumen River bridge shows friendship between Pyongyang and Moscow."
+)
+# A dividend notice rewritten, with another amount in the lead.
+FUND_A = (
+    "Franklin Utilities Fund declared a monthly dividend of 7.1 cts per share, payable May 15 "
+    "to holders of record May 1, the Franklin Resources unit said in San Mateo. Franklin "
+    "Utilities Fund invests in electric and gas utilities across California and Texas, and "
+    "Franklin Resources manages the fund through its Templeton advisers. The fund's board in "
+    "San Mateo reviewed utility holdings and Franklin said income from California utilities "
+    "remained steady for shareholders of the Franklin Utilities Fund."
+)
+FUND_B = (
+    "The Franklin Utilities Fund set a monthly payout of 6.6 cts a share, to be paid May 15 to "
+    "shareholders on record May 1, Franklin Resources said from San Mateo. According to "
+    "Franklin Resources, its Templeton advisers run Franklin Utilities Fund, which holds "
+    "electric and gas utilities in California and Texas. Income from California utilities "
+    "stayed steady, the San Mateo board said after reviewing the fund's utility holdings for "
+    "Franklin Utilities Fund shareholders."
+)
+ZH_A = (
+    "俄罗斯对外情报局局长纳雷什金抵达平壤，与朝鲜国家保卫相李昌大举行会谈，双方讨论了反间谍合作和地区安全局势。"
+    "分析人士认为，这次情报会谈可能是普京访问平壤的前奏，莫斯科和平壤在西方制裁下加深了情报联系。"
+)
+ZH_B = (
+    "据朝中社报道，俄罗斯对外情报局局长纳雷什金在平壤与朝鲜国家保卫相李昌大会谈，讨论反间谍合作与地区安全局势。"
+    "外界认为纳雷什金此行可能为普京访问平壤做准备，莫斯科与平壤的情报联系在西方制裁下不断加深。"
+)
 UNRELATED = (
     "The central bank kept its benchmark interest rate unchanged on Thursday, citing sticky "
     "services inflation and a resilient labour market, while economists expect the first cut "
@@ -94,6 +129,44 @@ def test_unrelated_is_none():
     assert verify(one(STORY_A), one(UNRELATED), CONFIG) is None
 
 
+def test_same_entities_other_story_within_the_window_is_not_story():
+    other = one(SAME_CAST_OTHER_STORY, day=DAY + 1)
+    for story in (one(STORY_A), one(STORY_B, day=DAY + 1)):
+        shared = np.intersect1d(story.entities, other.entities)
+        assert len(shared) >= CONFIG.story_min_shared_entities
+        assert verify(story, other, CONFIG) is None
+    # The recall-oriented rules take it: what the strict default is for.
+    loose = replace(CONFIG, story_loose=True)
+    assert verify(one(STORY_A), other, loose).method == "story"
+
+
+def test_lead_figure_veto():
+    a, b = one(FUND_A), one(FUND_B)
+    assert len(a.lead_figures) >= 2 and not np.array_equal(a.lead_figures, b.lead_figures)
+    assert verify(a, b, CONFIG) is None
+    assert verify(a, b, replace(CONFIG, story_lead_figure_veto=0)).method == "story"
+
+
+def test_caseless_script_falls_back_to_story_terms():
+    a, b = one(ZH_A), one(ZH_B, day=DAY + 1)
+    assert a.caseless and b.caseless and a.entity_count == 0
+    match = verify(a, b, CONFIG)
+    assert match is not None and match.method == "story"
+    assert verify(a, one(STORY_B), CONFIG) is None  # caseless never meets cased
+    keys = candidate_keys(features([ZH_A, ZH_B], [DAY, DAY + 1]), CONFIG)
+    assert set(keys[0].tolist()) & set(keys[1].tolist())
+
+
+def test_entities_come_from_original_case():
+    feat = one(STORY_A)
+    assert feat.entity_count >= CONFIG.story_min_entities and not feat.caseless
+    assert 1 <= len(feat.key_entities) <= CONFIG.story_key_entities + CONFIG.story_subject_entities
+    assert np.isin(feat.key_entities, feat.entities).all()
+    assert np.isin(feat.lead_entities, feat.entities).all()
+    lower = one(STORY_A.lower())
+    assert lower.entity_count == 0 and verify(feat, lower, CONFIG).method == "near"
+
+
 def test_templated_earnings_with_other_figures_never_merge():
     a, b = one(EARNINGS_A), one(EARNINGS_B)
     assert a.template and b.template
@@ -149,6 +222,21 @@ def test_verify_is_symmetric():
         {"story_bands": 0},
         {"story_min_terms": 500},
         {"template_number_fraction": float("nan")},
+        {"story_min_entities": 0},
+        {"story_min_entities": 65},
+        {"story_entity_threshold": 1.5},
+        {"story_term_threshold_per_day": -0.01},
+        {"story_key_containment": 2.0},
+        {"story_figure_veto_jaccard": float("nan")},
+        {"story_lead_figure_veto": -1},
+        {"story_min_shared_entities": -1},
+        {"story_lead_bands": -1},
+        {"story_max_entities": 0},
+        {"story_lead_words": 0},
+        {"story_key_entities": 0},
+        {"story_lead_figure_tokens": 0},
+        {"story_loose": True, "story_entity_threshold": 0.2},
+        {"story_loose": True, "story_key_containment": 0.1},
     ],
 )
 def test_config_validation_rejects(changes):
@@ -158,20 +246,36 @@ def test_config_validation_rejects(changes):
 
 def test_default_config_is_valid():
     CONFIG.validate()
+    replace(CONFIG, story_loose=True).validate()
+    replace(
+        CONFIG, story_lead_bands=0, story_lead_figure_veto=0, story_key_containment=0
+    ).validate()
+    assert CONFIG.num_keys <= 40
+
+
+def test_story_loose_swaps_the_cased_thresholds_only():
+    loose = replace(CONFIG, story_loose=True)
+    assert loose.story_rule("story_entity_threshold") == 0.08 < CONFIG.story_entity_threshold
+    assert loose.story_rule("story_key_containment") == 0.0
+    assert loose.story_rule("story_threshold") == CONFIG.story_threshold
+    assert CONFIG.story_rule("story_entity_threshold") == CONFIG.story_entity_threshold
 
 
 def test_features_are_small_and_picklable():
     letters = ["".join(chr(97 + i // 26**k % 26) for k in range(3)) for i in range(2000)]
-    long_text = " ".join(f"{w}ward {i}.{i}" for i, w in enumerate(letters))
+    long_text = " ".join(f"{w}ward {i}.{i} {w.title()}son" for i, w in enumerate(letters))
     feats = features([STORY_A, long_text, ""])
     sizes = []
     for feat in feats:
         data = pickle.dumps(feat)
         sizes.append(len(data))
-        assert len(data) <= 1536
+        assert len(data) <= 2304
         assert pickle.loads(data) == feat
     assert feats[1].signature.dtype == np.uint32 and feats[1].signature.shape == (128,)
     assert len(feats[1].terms) == CONFIG.story_max_terms < feats[1].term_count
+    assert len(feats[1].entities) == CONFIG.story_max_entities < feats[1].entity_count
+    assert len(feats[1].lead_entities) == CONFIG.story_max_lead_entities
+    assert 0 < len(feats[1].lead_figures) <= CONFIG.max_figures
 
 
 def test_features_do_not_depend_on_the_batch():
@@ -185,12 +289,26 @@ def test_candidate_keys_shape_dtype_determinism():
     feats = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, ""])
     keys = candidate_keys(feats, CONFIG)
     assert keys.dtype == np.uint64
-    assert keys.shape == (5, CONFIG.num_keys) and CONFIG.num_keys <= 48
+    assert keys.shape == (5, CONFIG.num_keys) and CONFIG.num_keys <= 40
     again = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, ""])
     np.testing.assert_array_equal(keys, candidate_keys(again, CONFIG))
     shared = set(keys[0].tolist()) & set(keys[1].tolist())
     assert shared, "the rewrite pair must be a candidate pair"
     assert not set(keys[4].tolist()) & set(keys[:4].ravel().tolist())
+
+
+def test_story_keys_are_date_tiled():
+    near_only = CONFIG.near_params.bands
+    same = candidate_keys(features([STORY_A, STORY_B], [DAY, DAY + 1]), CONFIG)[:, near_only:]
+    far = candidate_keys(features([STORY_A, STORY_B], [DAY, DAY + 30]), CONFIG)[:, near_only:]
+    assert set(same[0].tolist()) & set(same[1].tolist())
+    assert not set(far[0].tolist()) & set(far[1].tolist())
+
+
+def test_undated_documents_get_only_filler_story_keys():
+    keys = candidate_keys(features([STORY_A, STORY_B], [None, None]), CONFIG)
+    story = keys[:, CONFIG.near_params.bands :]
+    assert not set(story[0].tolist()) & set(story[1].tolist())
 
 
 def test_exact_duplicates_share_every_key():
