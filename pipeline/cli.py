@@ -158,8 +158,7 @@ def format_summary(manifest: dict) -> str:
         f"  duplicates   {counts['duplicates']} ({by_method})",
         f"  quarantined  {counts['quarantined']} ({by_reason})",
         f"  skipped      {counts['skipped_already_ingested']} (already ingested)",
-        "  per date     "
-        + (", ".join(f"{d}: {n}" for d, n in counts["per_date"].items()) or "none"),
+        "  per date     " + _per_date(counts["per_date"]),
         f"  wall time    {wall:.2f} s ({rate:,.0f} docs/s)",
     ]
     stages = manifest["timings_s"].get("stage_cpu") or {}
@@ -204,6 +203,16 @@ def _fail(config: RunConfig | None, message: str, code: int) -> int:
     return code
 
 
+def _per_date(per_date: dict[str, int], shown: int = 8) -> str:
+    if not per_date:
+        return "none"
+    items = [f"{day}: {count}" for day, count in per_date.items()]
+    if len(items) > shown:
+        first, last = items[: shown // 2], items[-(shown // 2) :]
+        items = [*first, f"... ({len(items) - shown} more dates) ...", *last]
+    return ", ".join(items)
+
+
 def _run_command(argv: list[str]) -> int:
     known, _ = _run_parser().parse_known_args(argv)
     configure_logging(known.log_format, known.verbose)
@@ -226,7 +235,11 @@ def _run_command(argv: list[str]) -> int:
 
 
 def run_main(argv: list[str]) -> int:
-    """``newsingest run``."""
+    """``newsingest run`` (``--streaming``: the streaming pipeline of ``pipeline.streaming``)."""
+    if "--streaming" in argv:
+        from pipeline.streaming import run_streaming
+
+        return run_streaming(argv)
     return _run_command(argv)
 
 

@@ -34,6 +34,10 @@ from transforms.timing import stage_timer
 __all__ = ["FindDuplicates", "decisions_by_key"]
 
 
+# Pairs verified at once: bounds the aligned feature tables a worker holds.
+_VERIFY_SLICE = 20_000
+
+
 def _shard_of(keys: np.ndarray, num_shards: int) -> np.ndarray:
     return (keys % np.uint64(num_shards)).astype(np.int64)
 
@@ -184,28 +188,35 @@ class _VerifyFn(beam.DoFn):
         shard = _ShardFeatures(grouped["features"])
         edges = []
         for earlier, later, inverse, ranks, prior, table in grouped["pairs"]:
-            later_rows = shard.rows(later)
-            earlier_table = table.take(inverse)
-            later_table = shard.table.take(later_rows)
-            earlier_rank, later_rank = ranks[inverse], shard.ranks[later_rows]
-            swap = shard.prior[later_rows] & ~prior[inverse]
-            both = FeatureTable.concat([earlier_table, later_table])
-            n = len(earlier)
-            positions = np.arange(n)
-            canonical = both.take(np.where(swap, positions + n, positions))
-            candidate = both.take(np.where(swap, positions, positions + n))
-            with stage_timer("verify"):
-                matches = verify_pairs(canonical, candidate, self._config)
-            for i in [i for i, match in enumerate(matches) if match is not None]:
-                a, b = int(earlier[i]), int(later[i])
-                a_rank, b_rank = int(earlier_rank[i]), int(later_rank[i])
-                if swap[i]:
-                    a, b, a_rank, b_rank = b, a, b_rank, a_rank
-                edges.append(Edge(a, b, a_rank, b_rank, matches[i].method, matches[i].similarity))
+            for start in range(0, len(earlier), _VERIFY_SLICE):
+                part = slice(start, start + _VERIFY_SLICE)
+                edges += self._verify(
+                    shard, earlier[part], later[part], inverse[part], ranks, prior, table
+                )
         self._verified.inc(len(edges))
         crash_point("dedup")
         if edges:
             yield _Columns(tuple(edges))
+
+    def _verify(self, shard, earlier, later, inverse, ranks, prior, table) -> list[Edge]:
+        later_rows = shard.rows(later)
+        earlier_rank, later_rank = ranks[inverse], shard.ranks[later_rows]
+        swap = shard.prior[later_rows] & ~prior[inverse]
+        both = FeatureTable.concat([table.take(inverse), shard.table.take(later_rows)])
+        n = len(earlier)
+        positions = np.arange(n)
+        canonical = both.take(np.where(swap, positions + n, positions))
+        candidate = both.take(np.where(swap, positions, positions + n))
+        with stage_timer("verify"):
+            matches = verify_pairs(canonical, candidate, self._config)
+        edges = []
+        for i in [i for i, match in enumerate(matches) if match is not None]:
+            a, b = int(earlier[i]), int(later[i])
+            a_rank, b_rank = int(earlier_rank[i]), int(later_rank[i])
+            if swap[i]:
+                a, b, a_rank, b_rank = b, a, b_rank, a_rank
+            edges.append(Edge(a, b, a_rank, b_rank, matches[i].method, matches[i].similarity))
+        return edges
 
 
 def decisions_by_key(edge_lists: Iterable[Iterable[Edge]]) -> dict[int, Decision]:
