@@ -108,7 +108,10 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
         result.wait_until_finish()
         timings = {
             "pipeline": round(time.perf_counter() - started, 3),
-            "stage_cpu": stage_seconds(result),
+            "stage_cpu": {
+                k: round(v / 1e6, 3) for k, v in counter_values(result, STAGE_NAMESPACE).items()
+            },
+            "counters": counter_values(result, "newsingest"),
         }
         manifest = commit_run(config, timings, started)
     return manifest
@@ -128,20 +131,17 @@ def _run_committing_in_pipeline(config: RunConfig, options: PipelineOptions) -> 
     return read_json(manifest_path)
 
 
-def stage_seconds(result) -> dict[str, float]:
-    """Per-stage CPU seconds from the run's ``newsingest_stage_us`` counters.
-
-    Empty when the runner does not report metrics.
-    """
+def counter_values(result, namespace: str) -> dict[str, int]:
+    """The run's Beam counters of ``namespace`` (empty when the runner reports none)."""
     try:
-        counters = result.metrics().query(MetricsFilter().with_namespace(STAGE_NAMESPACE))
+        counters = result.metrics().query(MetricsFilter().with_namespace(namespace))
     except (NotImplementedError, AttributeError, RuntimeError):
         return {}
-    seconds: dict[str, float] = {}
+    values: dict[str, int] = {}
     for counter in counters["counters"]:
         value = counter.committed if counter.committed is not None else counter.attempted
-        seconds[counter.key.metric.name] = seconds.get(counter.key.metric.name, 0) + value / 1e6
-    return {name: round(value, 3) for name, value in sorted(seconds.items())}
+        values[counter.key.metric.name] = values.get(counter.key.metric.name, 0) + value
+    return dict(sorted(values.items()))
 
 
 def format_summary(manifest: dict) -> str:

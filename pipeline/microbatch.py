@@ -52,6 +52,7 @@ from transforms.index import content_key, index_table, quarantine_fingerprint
 from transforms.normalize import normalize_batch
 from transforms.read import read_file
 from transforms.records import (
+    ArticleBatch,
     FeatureBatch,
     FileRef,
     QuarantineRecord,
@@ -69,6 +70,7 @@ __all__ = [
     "LiveIndex",
     "dedup_batch",
     "ingest_batch",
+    "stage",
     "load_seen",
 ]
 
@@ -400,6 +402,39 @@ def _write_seen(staging: str, run_id: str, files: list[InputFile]) -> WrittenFil
     return WrittenFile("watch", None, relative, len(files))
 
 
+def stage(
+    config: RunConfig,
+    parts: list[tuple[ArticleBatch, pa.Table]],
+    decisions: dict[int, Decision],
+    quarantine: list[QuarantineRecord],
+    matched: int,
+    skipped: int,
+    extra: tuple[WrittenFile, ...] = (),
+) -> None:
+    """Writes a run's tables and run report under ``config.staging`` (nothing visible yet).
+
+    ``parts`` are article batches with their index rows (``index_table``);
+    ``extra`` lists other files already written to the staging folder, moved
+    into place by the same commit.
+    """
+    tables: dict[tuple[str, str | None], list[pa.Table]] = defaultdict(list)
+    for articles, index_rows in parts:
+        for key, part in _split_batch(articles, decisions, config.run_id, config.ingested_at):
+            tables[key].append(part)
+        tables[("index", None)].append(index_rows)
+    if quarantine:
+        tables[("quarantine", None)].append(
+            quarantine_table(quarantine, config.run_id, config.ingested_at)
+        )
+    writer = _WriteGroupFn(config.staging, config.run_id, config.max_rows_per_file)
+    written = [
+        f
+        for key in sorted(tables, key=lambda k: (k[0], k[1] or ""))
+        for f in writer.process((key, tables[key]))
+    ]
+    _write_run_report([*written, *extra], matched, skipped, config.staging)
+
+
 def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) -> BatchResult:
     """Reads, deduplicates, writes and commits ``files`` as run ``config.run_id``.
 
@@ -412,39 +447,26 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
     raws, quarantine = _read_files(files, config.max_file_bytes)
     articles, no_text = normalize_batch(RawBatch(articles=raws))
     quarantine += no_text
-    skipped = 0
     fresh = [r for r in quarantine if not index.is_quarantined(r)]
-    skipped += len(quarantine) - len(fresh)
+    skipped = len(quarantine) - len(fresh)
     quarantine = fresh
     if len(articles):
         known = index.is_ingested(articles.doc_keys)
         if known.any():
             skipped += int(known.sum())
             articles = articles.select(np.flatnonzero(~known).tolist())
-    tables: dict[tuple[str, str | None], list[pa.Table]] = defaultdict(list)
     decisions: dict[int, Decision] = {}
     index_rows = None
+    parts = []
     if len(articles):
         features = feature_batch(articles, config.dedup)
         prior = index.prior_candidates(features.keys)
         fixed = index.twin_decisions(features)
         decisions = dedup_batch(features, prior, config.dedup, fixed)
-        for key, part in _split_batch(articles, decisions, config.run_id, config.ingested_at):
-            tables[key].append(part)
         index_rows = index_table(features, decisions, config.run_id)
-        tables[("index", None)].append(index_rows)
-    if quarantine:
-        tables[("quarantine", None)].append(
-            quarantine_table(quarantine, config.run_id, config.ingested_at)
-        )
-    writer = _WriteGroupFn(config.staging, config.run_id, config.max_rows_per_file)
-    written = [
-        f
-        for key in sorted(tables, key=lambda k: (k[0], k[1] or ""))
-        for f in writer.process((key, tables[key]))
-    ]
-    written.append(_write_seen(config.staging, config.run_id, files))
-    _write_run_report(written, len(files), skipped, config.staging)
+        parts.append((articles, index_rows))
+    seen = _write_seen(config.staging, config.run_id, files)
+    stage(config, parts, decisions, quarantine, len(files), skipped, (seen,))
     processed = time.perf_counter() - started
     manifest = commit_run(config, {"pipeline": round(processed, 3)}, started)
     return BatchResult(manifest, index_rows, decisions, quarantine, files)

@@ -19,7 +19,13 @@ import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 from apache_beam.coders import PickleCoder
-from apache_beam.transforms.userstate import BagStateSpec, ReadModifyWriteStateSpec
+from apache_beam.transforms.timeutil import TimeDomain
+from apache_beam.transforms.userstate import (
+    BagStateSpec,
+    ReadModifyWriteStateSpec,
+    TimerSpec,
+    on_timer,
+)
 
 from transforms.core import feature_codec
 from transforms.core.clustering import Decision
@@ -215,6 +221,14 @@ def _prior_features(table: pa.Table, num_shards: int):
         yield doc % num_shards, (doc, int(ranks[i]), blobs[i].as_py())
 
 
+def _entries(multimap, key) -> list:
+    """Values of ``key`` in a multimap side input (a lazy map on portable runners)."""
+    try:
+        return list(multimap[key])
+    except KeyError:
+        return []
+
+
 class _LookupFn(beam.DoFn):
     """Keyed by band shard: bucket key -> first members; answers and joins in one step."""
 
@@ -228,7 +242,7 @@ class _LookupFn(beam.DoFn):
         table = buckets.read()
         if table is None:
             table = {}
-            for key, _rank, prior_doc in prior.get(shard, []):
+            for key, _rank, prior_doc in _entries(prior, shard):
                 members = table.setdefault(key, [])
                 if len(members) < self._cap:
                     members.append(prior_doc)
@@ -289,7 +303,7 @@ class _VerifyFn(beam.DoFn):
         if table is None:
             table = {
                 doc: (rank, feature_codec.decode(blob), True)
-                for doc, rank, blob in prior.get(shard, [])
+                for doc, rank, blob in _entries(prior, shard)
             }
         if message[0] == "features":
             _, doc, rank, row, is_prior = message
@@ -331,38 +345,55 @@ class _DecideFn(beam.DoFn):
     """One key: decides articles in canonical order once their earlier partners are decided.
 
     Only verified edges and per-article status reach it (the ``Resolve`` step
-    of the batch graph, made incremental). It holds one record per article of
-    the stream; indexed articles are known as kept from the pair results.
+    of the batch graph, made incremental). Decisions are taken when the input
+    watermark passes the messages received (an event-time timer): by then
+    every article listed at or before that time has been through Lookup, so
+    articles that arrive together are decided together, in canonical order,
+    as in one batch. It holds one record per article of the stream; indexed
+    articles are known as kept from the pair results.
     """
 
     PENDING = ReadModifyWriteStateSpec("pending", PickleCoder())
     DECIDED = BagStateSpec("decided", PickleCoder())
+    DECIDE = TimerSpec("decide", TimeDomain.WATERMARK)
 
     def process(
         self,
         element,
+        timestamp=beam.DoFn.TimestampParam,  # noqa: B008 - Beam's parameter idiom
         pending=beam.DoFn.StateParam(PENDING),  # noqa: B008 - Beam's state parameter idiom
         decided=beam.DoFn.StateParam(DECIDED),  # noqa: B008 - Beam's state parameter idiom
-    ) -> Iterator[tuple[int, Decision | None]]:
+        timer=beam.DoFn.TimerParam(DECIDE),  # noqa: B008 - Beam's timer parameter idiom
+    ) -> None:
         _, message = element
         book: dict[int, _Pending] = pending.read() or {}
-        status = {doc: (rank, decision) for doc, rank, decision in decided.read()}
+        done = {doc for doc, _, _ in decided.read()} if message[0] == "result" else set()
         if message[0] == "expect":
             _, doc, rank, expected = message
-            if doc not in status:
-                book.setdefault(doc, _Pending(rank)).expected = expected
+            book.setdefault(doc, _Pending(rank)).expected = expected
         else:
             _, doc, rank, partner, partner_rank, partner_prior, method, similarity = message
-            if doc not in status:
+            if doc not in done:
                 entry = book.setdefault(doc, _Pending(rank))
                 entry.received += 1
                 if method is not None:
                     entry.matches[partner] = _Partner(
                         partner_rank, partner_prior, method, similarity
                     )
-            if method is not None and not partner_prior and partner not in status:
+            if method is not None and not partner_prior and partner not in done:
                 other = book.setdefault(partner, _Pending(partner_rank))
                 other.matches[doc] = _Partner(rank, False, method, similarity)
+        pending.write(book)
+        timer.set(timestamp)
+
+    @on_timer(DECIDE)
+    def decide(
+        self,
+        pending=beam.DoFn.StateParam(PENDING),  # noqa: B008 - Beam's state parameter idiom
+        decided=beam.DoFn.StateParam(DECIDED),  # noqa: B008 - Beam's state parameter idiom
+    ) -> Iterator[tuple[int, Decision | None]]:
+        book: dict[int, _Pending] = pending.read() or {}
+        status = {doc: (rank, decision) for doc, rank, decision in decided.read()}
         progress = True
         while progress:
             progress = False
