@@ -99,7 +99,7 @@ class _PairsInShardFn(beam.DoFn):
     def __init__(self, num_shards: int, all_pairs_cap: int):
         self._num_shards = num_shards
         self._all_pairs_cap = all_pairs_cap
-        self._pairs = Metrics.counter("newsingest", "candidate_pairs")
+        self._pairs = Metrics.counter("newsingest", "bucket_pairs")
 
     def process(self, element):
         _, parts = element
@@ -140,20 +140,33 @@ class _ShardFeatures:
 class _AttachEarlierFn(beam.DoFn):
     """Join 1: attach the earlier articles' features, re-key by the later's shard.
 
-    Each distinct earlier article's features travel once per later shard,
-    whatever the number of pairs it is in.
+    A pair found in several band shards meets itself here (all pairs of one
+    earlier article share its shard) and is kept once. Each distinct earlier
+    article's features travel once per later shard, whatever the number of
+    pairs it is in.
     """
 
     def __init__(self, num_shards: int):
         self._num_shards = num_shards
+        self._candidates = Metrics.counter("newsingest", "candidate_pairs")
 
     def process(self, element):
         _, grouped = element
         if not grouped["pairs"]:
             return
         shard = _ShardFeatures(grouped["features"])
-        earlier = np.concatenate([p[0] for p in grouped["pairs"]])
-        later = np.concatenate([p[1] for p in grouped["pairs"]])
+        pairs = np.unique(
+            np.stack(
+                [
+                    np.concatenate([p[0] for p in grouped["pairs"]]),
+                    np.concatenate([p[1] for p in grouped["pairs"]]),
+                ],
+                axis=1,
+            ),
+            axis=0,
+        )
+        earlier, later = pairs[:, 0].copy(), pairs[:, 1].copy()
+        self._candidates.inc(len(earlier))
         rows = shard.rows(earlier)
         for later_shard, (index,) in _split_by_shard(
             _shard_of(later, self._num_shards), np.arange(len(later))
@@ -179,7 +192,7 @@ class _VerifyFn(beam.DoFn):
 
     def __init__(self, config: DedupConfig):
         self._config = config
-        self._verified = Metrics.counter("newsingest", "verified_pairs")
+        self._verified = Metrics.counter("newsingest", "matched_pairs")
 
     def process(self, element) -> Iterator[list[Edge]]:
         _, grouped = element
