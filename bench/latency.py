@@ -101,9 +101,9 @@ def _drop(files: list[Path], inbox: Path, rate: float | None, landed: dict[str, 
         landed[str(final)] = time.time()
 
 
-def _wait_seen(observer: _Observer, uris, timeout_s: float) -> bool:
+def _wait_seen(observer: _Observer, uris, timeout_s: float, watcher) -> bool:
     deadline = time.time() + timeout_s
-    while time.time() < deadline:
+    while time.time() < deadline and watcher.poll() is None:
         if all(u in observer.seen for u in uris):
             return True
         time.sleep(0.1)
@@ -162,11 +162,11 @@ def main(argv: list[str] | None = None) -> int:
 
         landed_steady: dict[str, float] = {}
         _drop(steady, inbox, args.rate, landed_steady)
-        steady_done = _wait_seen(observer, landed_steady, timeout_s=120)
+        steady_done = _wait_seen(observer, landed_steady, 120, watcher)
         landed_burst: dict[str, float] = {}
         if burst:
             _drop(burst, inbox, None, landed_burst)
-            _wait_seen(observer, landed_burst, timeout_s=600)
+            _wait_seen(observer, landed_burst, 600, watcher)
         observer.stop()
         watcher.send_signal(signal.SIGINT)
         exit_code = watcher.wait(timeout=120)

@@ -254,10 +254,10 @@ class LiveIndex:
         return fixed
 
     def extend(
-        self, index_rows: pa.Table, decisions: dict[int, Decision], quarantine: list
+        self, index_rows: pa.Table | None, decisions: dict[int, Decision], quarantine: list
     ) -> None:
-        """Adds a committed batch: its index rows, decisions and quarantined inputs."""
-        removed = self._add_index_rows(index_rows)
+        """Adds a committed batch: its index rows (if any), decisions and quarantined inputs."""
+        removed = self._add_index_rows(index_rows) if index_rows is not None else {}
         for doc_key, (ckey, rank) in removed.items():
             stored = decisions[doc_key]  # as written: the similarity column is float32
             stored = dataclasses.replace(stored, similarity=float(np.float32(stored.similarity)))

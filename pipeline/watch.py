@@ -91,7 +91,7 @@ class Watcher:
     """
 
     def __init__(self, source: str, base: RunConfig, settings: WatchSettings):
-        self._source = source.rstrip("/") if "://" in source else source
+        self._source = source
         self._pattern = input_pattern(source)
         self._base = base
         self._settings = settings
@@ -177,11 +177,11 @@ class Watcher:
         config = batch_config(self._base, now, self._sequence)
         try:
             result = ingest_batch(files, self._index, config)
+            self._index.extend(result.index_rows, result.decisions, result.quarantine)
         except Exception:
             _LOG.exception("micro-batch %s failed; recovering", config.run_id)
             self._after_failure(config)
             return
-        self._index.extend(result.index_rows, result.decisions, result.quarantine)
         self._committed(files)
         _LOG.info("%s", describe(result))
 

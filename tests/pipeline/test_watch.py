@@ -43,8 +43,19 @@ def _write(path: Path, text: str | bytes) -> None:
     path.write_bytes(text)
 
 
+def _land(folder: Path, inbox: Path) -> None:
+    """Moves a prepared folder into the inbox in one rename: its files arrive together.
+
+    (Files landing one by one may be picked up in separate micro-batches; then a
+    later file that ranks before an earlier one falls under the append-only rule.)
+    """
+    os.rename(folder, inbox / folder.name)
+
+
 def _wave_one(sample_dir: Path, inbox: Path) -> int:
-    shutil.copytree(sample_dir, inbox / "w1")
+    staged = inbox.parent / "staged" / "w1"
+    shutil.copytree(sample_dir, staged)
+    _land(staged, inbox)
     return sum(1 for p in (inbox / "w1").rglob("*") if p.is_file())
 
 
@@ -53,7 +64,7 @@ def _wave_two(sample_dir: Path, inbox: Path) -> int:
     original = (sample_dir / "2024-03/danube-port-original.txt").read_text()
     rewrite = (sample_dir / "2024-03/danube-port-rewrite.txt").read_text()
     library = (sample_dir / "2024-03/library-reopens.txt").read_text()
-    folder = inbox / "w2"
+    folder = inbox.parent / "staged" / "w2"
     _write(folder / "original-copy.txt", original.replace("2024-03-27", "2024-03-30", 1))
     _write(
         folder / "rewrite-copy.txt",
@@ -71,6 +82,7 @@ def _wave_two(sample_dir: Path, inbox: Path) -> int:
     _write(folder / "tram-copy.txt.gz", gzip.compress(f" date 2024-04-04 {TRAM}\n".encode()))
     _write(folder / "broken.bin", bytes(range(256)) * 8)
     _write(folder / ".incoming.tmp", "never read: a temporary name")
+    _land(folder, inbox)
     return 8
 
 
@@ -178,8 +190,11 @@ def test_files_dropped_over_time_equal_one_batch_run(sample_dir, tmp_path):
         _wait_for(lambda: _committed_reads(out) == count)
         count += _wave_two(sample_dir, inbox)
         _wait_for(lambda: _committed_reads(out) == count)
+        _write(inbox / "w3" / "empty-again.txt", "\n")  # a batch of nothing but a bad file
+        count += 1
+        _wait_for(lambda: _committed_reads(out) == count)
         slow = inbox / "w3" / "slow.txt"
-        slow.parent.mkdir()
+        slow.parent.mkdir(exist_ok=True)
         _write_slowly(slow, SLOW_PIECES, pause_s=SETTLE / 2)
         count += 1
         _wait_for(lambda: _committed_reads(out) == count)
