@@ -43,6 +43,7 @@ from transforms.core.tokens import _NO_SPACE_SCRIPTS
 
 __all__ = [
     "ENTITY_STOP",
+    "SEPARATOR",
     "STREAM_RE",
     "EntityColumns",
     "casefold_safe",
@@ -80,14 +81,17 @@ _MARKS = '.!?:;"«»„“”'
 # The product's token classes (tokens.py), plus marks, line breaks and possessive 's.
 # The extra alternatives only match characters no product token starts with, so the
 # non-mark tokens are exactly tokenize()'s tokens before casefolding.
+# The alternatives start with disjoint characters, so their order only affects speed.
+# ``SEPARATOR`` joins the texts of a batch for one pass; it is never a product token.
+SEPARATOR = "\x00"
 STREAM_RE = re.compile(
-    rf"[{_NO_SPACE_SCRIPTS}]|\d+(?:[.,]\d+)*|[^\W\d_{_NO_SPACE_SCRIPTS}]+"
-    rf"|['’]s(?![^\W\d_])|[{_MARKS}\n]"
+    rf"[^\W\d_{_NO_SPACE_SCRIPTS}]+|\d+(?:[.,]\d+)*|[{_MARKS}\n{SEPARATOR}]"
+    rf"|[{_NO_SPACE_SCRIPTS}]|['’]s(?![^\W\d_])"
 )
 _NO_SPACE_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]")
 _CASELESS_RE = re.compile(r"[\u0600-\u06ff\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
-WORD, NUMBER, CHAR, MARK, NEWLINE, POSSESSIVE = range(6)
+WORD, NUMBER, CHAR, MARK, NEWLINE, POSSESSIVE, SEPARATED = range(7)
 DOT, CAP, CANDIDATE, ACRONYM, INITIAL = 1, 2, 4, 8, 16
 _ENT_SEED = 0xE7
 _PART_SEED = 0xE8
@@ -131,45 +135,63 @@ _UNSAFE_RE = _unsafe_pattern()
 
 def casefold_safe(text: str) -> bool:
     """Whether the casefolded stream tokens of ``text`` are ``tokenize(text)``."""
-    return _UNSAFE_RE.search(text) is None
+    return text.isascii() or _UNSAFE_RE.search(text) is None
 
 
 def is_caseless(text: str) -> bool:
     """Mostly a script without letter case (Arabic, Thai, Kana, Han): > 40 of the
     first 400 characters."""
-    return len(_CASELESS_RE.findall(text, 0, 400)) > 40
+    return not text.isascii() and len(_CASELESS_RE.findall(text, 0, 400)) > 40
 
 
 def scan_entry(token: str, stop_words: frozenset[str]) -> tuple[int, ...]:
-    """(type, flags, letters, capitals, entity hash, name part, acronym hash) of a token."""
-    if token == "\n":
-        return NEWLINE, 0, 0, 0, 0, 0, 0
-    if token in _MARKS:
-        return MARK, DOT if token == "." else 0, 0, 0, 0, 0, 0
-    if token[0] in "'’":
+    """(type, flags, letters, capitals, entity hash, name part, acronym hash) of a token.
+
+    The hashes are 0 unless the word is an entity candidate (the acronym hash: an
+    acronym candidate).
+    """
+    if len(token) == 1:
+        if token == "\n":
+            return NEWLINE, 0, 0, 0, 0, 0, 0
+        if token == SEPARATOR:
+            return SEPARATED, 0, 0, 0, 0, 0, 0
+        if token in _MARKS:
+            return MARK, DOT if token == "." else 0, 0, 0, 0, 0, 0
+        if _NO_SPACE_RE.match(token):
+            return CHAR, 0, 1, 0, 0, 0, 0
+    first = token[0]
+    if first in "'’":
         return POSSESSIVE, 0, 0, 0, 0, 0, 0
-    if token[0].isdigit():
+    if first.isdigit():
         return NUMBER, 0, 0, 0, 0, 0, 0
-    if _NO_SPACE_RE.fullmatch(token):
-        return CHAR, 0, 1, 0, 0, 0, 0
-    flags = 0
-    capitals = sum(c.isupper() for c in token)
+    if not first.isupper():
+        return WORD, 0, len(token), sum(map(str.isupper, token)), 0, 0, 0
+    flags = CAP
+    if len(token) == 1:
+        return WORD, CAP | INITIAL if "A" <= token <= "Z" else CAP, 1, 1, 0, 0, 0
+    capitals = sum(map(str.isupper, token))
     folded = token.casefold()
-    if token[0].isupper():
-        flags |= CAP
-        if len(token) >= 2 and folded not in ENTITY_STOP and folded not in stop_words:
-            flags |= CANDIDATE
-    if token.isupper() and 2 <= len(token) <= 6:
-        flags |= ACRONYM
-    if len(token) == 1 and "A" <= token <= "Z":
-        flags |= INITIAL
+    if folded in ENTITY_STOP or folded in stop_words:
+        return (
+            WORD,
+            flags | (ACRONYM if token.isupper() and len(token) <= 6 else 0),
+            len(token),
+            capitals,
+            0,
+            0,
+            0,
+        )
+    flags |= CANDIDATE
     data = folded.encode("utf-8")
     weight = 3 if len(folded) >= 8 else 2
     entity = (xxhash.xxh32_intdigest(data, seed=_ENT_SEED) & ~0xF) | weight
     part = xxhash.xxh3_64_intdigest(data, seed=_PART_SEED)
-    mixed = (part * int(_MIX[2])) & 0xFFFFFFFFFFFFFFFF
-    mixed ^= mixed >> 32
-    acronym = (mixed & 0xFFFFFFF0) | _NAME_WEIGHT
+    acronym = 0
+    if token.isupper() and len(token) <= 6:
+        flags |= ACRONYM
+        mixed = (part * int(_MIX[2])) & 0xFFFFFFFFFFFFFFFF
+        mixed ^= mixed >> 32
+        acronym = (mixed & 0xFFFFFFF0) | _NAME_WEIGHT
     return WORD, flags, len(token), capitals, entity, part, acronym
 
 
@@ -290,9 +312,13 @@ def extract(
     candidate = cap_word & ((flags & CANDIDATE) != 0)
     doubtful = np.flatnonzero(candidate & initial_word)
     if len(doubtful):
-        doc_token = (owner.astype(np.int64) << 32) | token_ids
-        inside = doc_token[cap_word & ~initial_word]
-        candidate[doubtful] = np.isin(doc_token[doubtful], inside)
+        inside_at = np.flatnonzero(cap_word & ~initial_word)
+        inside = np.sort((owner[inside_at] << 32) | token_ids[inside_at])
+        wanted = (owner[doubtful] << 32) | token_ids[doubtful]
+        found = np.searchsorted(inside, wanted)
+        candidate[doubtful] = (found < len(inside)) & (
+            inside[np.minimum(found, len(inside) - 1)] == wanted
+        )
     entity = candidate
 
     words = np.concatenate(([0], np.cumsum(counts_as_word)))

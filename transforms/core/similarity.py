@@ -659,7 +659,9 @@ def _bottom_k_per_doc(
 
     Returns (kept values, offsets of shape (docs + 1,), distinct counts).
     """
-    combined = np.unique((doc_ids.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
+    combined = np.sort((doc_ids.astype(np.uint64) << np.uint64(32)) | values.astype(np.uint64))
+    if len(combined) > 1:
+        combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
     owner = (combined >> np.uint64(32)).astype(np.int64)
     distinct = np.bincount(owner, minlength=docs)
     starts = np.concatenate(([0], np.cumsum(distinct)[:-1]))
@@ -713,13 +715,10 @@ def compute_features(
     if not len(texts) == len(content_hashes) == len(published_days):
         raise ValueError("texts, content_hashes and published_days differ in length")
     docs = len(texts)
-    streams = [entities.STREAM_RE.findall(text) for text in texts]
-    stream_lengths = np.fromiter(map(len, streams), dtype=np.int64, count=docs)
     vocabulary = _vocabulary(config.min_term_len, casefold=True)
-    ids = vocabulary.lookup(list(chain.from_iterable(streams)))
     columns = vocabulary.columns
+    ids, stream_owner = _stream(texts, vocabulary)
     types = columns["type"][ids]
-    stream_owner = _segment_ids(stream_lengths)
     hashes, kinds, extra, lengths = _product_tokens(
         texts, ids, types, stream_owner, columns, config.min_term_len
     )
@@ -755,13 +754,12 @@ def compute_features(
         & (numbers >= config.template_number_fraction * lengths)
         & (numbers + short >= config.template_short_fraction * lengths)
     )
-    line_lengths = [list(map(len, text.split("\n"))) for text in texts]
     found = entities.extract(
         stream_owner,
         ids,
         columns,
-        np.fromiter(chain.from_iterable(line_lengths), dtype=np.int64),
-        np.fromiter(map(len, line_lengths), dtype=np.int64, count=docs),
+        np.fromiter(map(len, "\n".join(texts).split("\n")), dtype=np.int64),
+        np.fromiter(map(str.count, texts, repeat("\n")), dtype=np.int64, count=docs) + 1,
         docs,
         lead_words=config.story_lead_words,
         key_size=config.story_key_entities,
@@ -797,6 +795,27 @@ def compute_features(
     )
 
 
+def _stream(texts: list[str], vocabulary: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Vocabulary ids of the stream tokens of ``texts`` and the text of each token.
+
+    One regex pass over the texts joined by :data:`entities.SEPARATOR` (per text if a
+    text contains it); separator characters are no tokens, as for ``tokenize``.
+    """
+    joined = entities.SEPARATOR.join(texts)
+    if joined.count(entities.SEPARATOR) == max(len(texts) - 1, 0):
+        ids = vocabulary.lookup(entities.STREAM_RE.findall(joined))
+        separated = vocabulary.columns["type"][ids] == entities.SEPARATED
+        owner = np.cumsum(separated)
+    else:
+        streams = [entities.STREAM_RE.findall(text) for text in texts]
+        ids = vocabulary.lookup(list(chain.from_iterable(streams)))
+        owner = _segment_ids(np.fromiter(map(len, streams), dtype=np.int64, count=len(texts)))
+        separated = vocabulary.columns["type"][ids] == entities.SEPARATED
+    if separated.any():
+        ids, owner = ids[~separated], owner[~separated]
+    return ids, owner
+
+
 def _product_tokens(
     texts: list[str],
     ids: np.ndarray,
@@ -815,7 +834,9 @@ def _product_tokens(
     product = (types != entities.MARK) & (types != entities.NEWLINE)
     product_ids = ids[product]
     lengths = np.bincount(stream_owner[product], minlength=docs).astype(np.int64)
-    unsafe = [d for d, text in enumerate(texts) if not entities.casefold_safe(text)]
+    unsafe = []
+    if not entities.casefold_safe("".join(texts)):
+        unsafe = [d for d, text in enumerate(texts) if not entities.casefold_safe(text)]
     if not unsafe:
         return (
             columns["hash"][product_ids],

@@ -63,7 +63,7 @@ _NO_SPACE_CHARS = _NoSpace()
 
 def reference_entities(text: str, config: DedupConfig):
     """(entities, entity_count, lead, key) of one text, following the module rules."""
-    raw = entities.STREAM_RE.findall(text)
+    raw = [t for t in entities.STREAM_RE.findall(text) if t != entities.SEPARATOR]
     tokens = []
     i = 0
     while i < len(raw):

@@ -48,6 +48,7 @@ TEXTS = [
     "with Barend and O'Brien’s plan: SEC filing (KCNA) A. B.",
     "İstanbul'da Cumhurbaşkanı Erdoğan Ankara'yı ziyaret etti. Die Straße in München ist "
     "gesperrt, sagte Oberbürgermeister Dieter Reiter. ΣΟΦΙΑ Ὀδυσσεύς ᾳ",
+    "Acme Corp\x00 said Acme\x00Widget Holdings and Widget Holdings agreed.",
     "الرئيس المصري عبد الفتاح السيسي يستقبل وزير الخارجية الأمريكي في القاهرة " * 4,
     "俄罗斯对外情报局局长纳雷什金抵达平壤，与朝鲜国家保卫相李昌大举行会谈。" * 3,
 ] + [p.read_text(errors="replace") for p in sorted(SAMPLE_DIR.rglob("*.txt"))]
