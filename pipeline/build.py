@@ -23,10 +23,10 @@ from transforms.read import ReadArticles
 from transforms.signatures import ComputeSignatures
 from transforms.write import WriteDataset, WrittenFile
 
-__all__ = ["build_pipeline"]
+__all__ = ["build_pipeline", "write_run_report"]
 
 
-def _write_run_report(written: list[WrittenFile], matched: int, skipped: int, staging: str) -> str:
+def write_run_report(written: list[WrittenFile], matched: int, skipped: int, staging: str) -> str:
     """Writes the staged run report the driver commits from; returns its path."""
     files = sorted(
         (
@@ -96,7 +96,7 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
         | "CollectWritten" >> beam.combiners.ToList()
         | "WriteRunReport"
         >> beam.Map(
-            _write_run_report,
+            write_run_report,
             beam.pvalue.AsSingleton(matched),
             beam.pvalue.AsSingleton(skipped_total),
             config.staging,

@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.build import _write_run_report
+from pipeline.build import write_run_report
 from pipeline.commit import commit_run
 from pipeline.config import RunConfig
 from transforms.core import feature_codec
@@ -61,7 +61,7 @@ from transforms.records import (
     quarantine_table,
 )
 from transforms.signatures import feature_batch
-from transforms.write import WrittenFile, _split_batch, _WriteGroupFn
+from transforms.write import WrittenFile, split_batch, write_table_files
 
 __all__ = [
     "WATCH_FOLDER",
@@ -419,20 +419,21 @@ def stage(
     """
     tables: dict[tuple[str, str | None], list[pa.Table]] = defaultdict(list)
     for articles, index_rows in parts:
-        for key, part in _split_batch(articles, decisions, config.run_id, config.ingested_at):
+        for key, part in split_batch(articles, decisions, config.run_id, config.ingested_at):
             tables[key].append(part)
         tables[("index", None)].append(index_rows)
     if quarantine:
         tables[("quarantine", None)].append(
             quarantine_table(quarantine, config.run_id, config.ingested_at)
         )
-    writer = _WriteGroupFn(config.staging, config.run_id, config.max_rows_per_file)
     written = [
         f
         for key in sorted(tables, key=lambda k: (k[0], k[1] or ""))
-        for f in writer.process((key, tables[key]))
+        for f in write_table_files(
+            config.staging, config.run_id, config.max_rows_per_file, *key, tables[key]
+        )
     ]
-    _write_run_report([*written, *extra], matched, skipped, config.staging)
+    write_run_report([*written, *extra], matched, skipped, config.staging)
 
 
 def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) -> BatchResult:

@@ -20,7 +20,14 @@ from transforms.index import index_table
 from transforms.records import ArticleBatch, FeatureBatch, quarantine_table
 from transforms.timing import stage_timer
 
-__all__ = ["WriteDataset", "WrittenFile", "NULL_PARTITION", "partition_name"]
+__all__ = [
+    "WriteDataset",
+    "WrittenFile",
+    "NULL_PARTITION",
+    "partition_name",
+    "split_batch",
+    "write_table_files",
+]
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
@@ -41,12 +48,14 @@ def partition_name(day: dt.date | None) -> str:
     return f"date={NULL_PARTITION if day is None else day.isoformat()}"
 
 
-def _split_batch(
+def split_batch(
     batch: ArticleBatch,
     decisions: dict[int, Decision],
     run_id: str,
     ingested_at: dt.datetime,
 ) -> Iterator[tuple[tuple[str, str | None], pa.Table]]:
+    """Splits a batch into ``(("articles", partition), kept rows)`` per date partition
+    and ``(("duplicates", None), removed rows)``, applying ``decisions``."""
     table = batch.to_table(run_id, ingested_at)
     removed = [i for i, key in enumerate(batch.doc_keys.tolist()) if key in decisions]
     if removed:
@@ -119,32 +128,52 @@ def write_parquet(path: str, table: pa.Table) -> None:
         pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_ROWS)
 
 
+def write_table_files(
+    root: str,
+    run_id: str,
+    max_rows_per_file: int,
+    table_name: str,
+    partition: str | None,
+    tables: list[pa.Table],
+) -> list[WrittenFile]:
+    """Writes one table's rows of one partition as sorted files under ``root``.
+
+    ``table_name`` is ``articles``, ``duplicates``, ``quarantine`` or ``index``;
+    rows are cast to its schema and sorted by id, so the bytes do not depend on
+    the order of ``tables``. Files are split above ``max_rows_per_file`` rows.
+    """
+    schema = _SCHEMAS[table_name]
+    table = pa.concat_tables(tables).cast(schema.arrow)
+    table = table.sort_by(_SORT_KEYS[table_name]).replace_schema_metadata(schema.arrow.metadata)
+    folder = FOLDERS[table_name] if partition is None else f"{FOLDERS[table_name]}/{partition}"
+    counts = _counts(table_name, table)
+    written = []
+    for index, start in enumerate(range(0, table.num_rows, max_rows_per_file)):
+        part = table.slice(start, max_rows_per_file)
+        relative = f"{folder}/part-{run_id}-{index:05d}.parquet"
+        write_parquet(f"{root.rstrip('/')}/{relative}", part)
+        crash_point("write")
+        written.append(
+            WrittenFile(
+                table_name, partition, relative, part.num_rows, counts if index == 0 else ()
+            )
+        )
+    return written
+
+
 class _WriteGroupFn(beam.DoFn):
     def __init__(self, root: str, run_id: str, max_rows_per_file: int):
-        self._root = root.rstrip("/")
+        self._root = root
         self._run_id = run_id
         self._max_rows = max_rows_per_file
 
     def process(self, element) -> Iterator[WrittenFile]:
-        with stage_timer("write"):
-            written = list(self._write(element))
-        yield from written
-
-    def _write(self, element) -> Iterator[WrittenFile]:
         (table_name, partition), tables = element
-        schema = _SCHEMAS[table_name]
-        table = pa.concat_tables(list(tables)).cast(schema.arrow)
-        table = table.sort_by(_SORT_KEYS[table_name]).replace_schema_metadata(schema.arrow.metadata)
-        folder = FOLDERS[table_name] if partition is None else f"{FOLDERS[table_name]}/{partition}"
-        counts = _counts(table_name, table)
-        for index, start in enumerate(range(0, table.num_rows, self._max_rows)):
-            part = table.slice(start, self._max_rows)
-            relative = f"{folder}/part-{self._run_id}-{index:05d}.parquet"
-            write_parquet(f"{self._root}/{relative}", part)
-            crash_point("write")
-            yield WrittenFile(
-                table_name, partition, relative, part.num_rows, counts if index == 0 else ()
+        with stage_timer("write"):
+            written = write_table_files(
+                self._root, self._run_id, self._max_rows, table_name, partition, list(tables)
             )
+        yield from written
 
 
 def _counts(table_name: str, table: pa.Table) -> tuple[tuple[str, int], ...]:
@@ -192,7 +221,7 @@ class WriteDataset(beam.PTransform):
     def expand(self, inputs):
         run_id, ingested_at = self._run_id, self._ingested_at
         articles = inputs["articles"] | "ApplyDecisions" >> beam.FlatMap(
-            _split_batch,
+            split_batch,
             beam.pvalue.AsSingleton(inputs["decisions"]),
             run_id,
             ingested_at,
