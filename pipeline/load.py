@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import read_json
+from pipeline.runs import list_runs
 from schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
 
 __all__ = [
@@ -152,21 +152,18 @@ def committed_runs(output: str) -> tuple[list[dict], list[str]]:
     """
     if not FileSystems.exists(output):
         raise DatasetNotFoundError(f"dataset {output!r} does not exist")
-    [match] = FileSystems.match([f"{output}/_runs/*.json"])
-    paths = sorted(m.path for m in match.metadata_list)
-    if not paths:
+    manifests = list_runs(output)
+    if not manifests:
         raise DatasetNotFoundError(
             f"{output!r} is not a newsingest dataset: no run manifests under _runs/ "
             "(write one with `newsingest run --output ...`)"
         )
     committed, other = [], []
-    for path in paths:
-        manifest = read_json(path)
+    for manifest in manifests:
         if manifest.get("status") == "committed" and manifest.get("run_id"):
             committed.append(manifest)
         else:
-            other.append(str(manifest.get("run_id") or path))
-    committed.sort(key=lambda m: (m.get("committed_at") or "", m["run_id"]))
+            other.append(str(manifest.get("run_id")))
     return committed, other
 
 

@@ -21,7 +21,7 @@ def list_runs(root: str) -> list[dict]:
         for meta in result.metadata_list
     ]
     manifests = [read_json(path) for path in paths]
-    return sorted(manifests, key=lambda m: (m.get("committed_at", ""), m["run_id"]))
+    return sorted(manifests, key=lambda m: (m.get("committed_at") or "", m.get("run_id") or ""))
 
 
 def _row(manifest: dict) -> list[str]:
