@@ -315,10 +315,8 @@ def extract(
         inside_at = np.flatnonzero(cap_word & ~initial_word)
         inside = np.sort((owner[inside_at] << 32) | token_ids[inside_at])
         wanted = (owner[doubtful] << 32) | token_ids[doubtful]
-        found = np.searchsorted(inside, wanted)
-        candidate[doubtful] = (found < len(inside)) & (
-            inside[np.minimum(found, len(inside) - 1)] == wanted
-        )
+        found = np.minimum(np.searchsorted(inside, wanted), max(len(inside) - 1, 0))
+        candidate[doubtful] = inside[found] == wanted if len(inside) else False
     entity = candidate
 
     words = np.concatenate(([0], np.cumsum(counts_as_word)))

@@ -7,16 +7,29 @@ Three tiers, decided pair by pair by :func:`verify`:
   ``near_threshold`` *and* compatible figures (number tokens). Templated items
   (earnings, dividends: mostly numbers and short words) need identical figure
   sets, so "Shr 46 cts vs 31 cts" never merges with "Shr 47 cts vs 31 cts".
-* ``story``: same-story rewrites with low lexical overlap. Both documents must
-  be dated, published within ``story_window_days`` of each other, not templated,
-  long enough, of comparable length, and share enough weighted *story terms*.
+* ``story``: same-story rewrites with low lexical overlap, precision first. Both
+  documents must be dated, published within ``story_window_days`` of each other,
+  not templated, of comparable length, pass two figure vetoes, share enough
+  weighted *story terms*, and, for scripts with letter case, share enough *named
+  entities*: entity terms, lead entities and each other's key entities (see
+  :func:`verify` for the eight steps and :mod:`transforms.core.entities` for the
+  extraction). Caseless scripts (Arabic, Thai, Kana, Han) have no entity evidence
+  and fall back to the story-term rule. ``story_loose`` swaps in recall-oriented
+  thresholds.
 
 Story terms are the distinct word tokens of at least ``min_term_len``
 characters that are not in a small fixed multilingual stop list, plus bigrams
 of consecutive characters in scripts written without spaces (Han, Kana, Thai).
 Their weight is fixed by token length (longer tokens are rarer: names, places),
 never by corpus statistics, so features are incremental and the same on every
-worker. The weight class lives in the low 4 bits of each term's 32-bit hash.
+worker. The weight class lives in the low 4 bits of each term's 32-bit hash;
+entity terms use the same layout (word, long word, multi-word name or acronym).
+
+Features are computed for a whole batch at once: one regex pass over the batch's
+original-case texts yields the product's tokens and the sentence/line structure,
+each distinct token is classified once (process-wide vocabulary), and everything
+else is array operations; ``tests/transforms/core/reference_features.py`` computes
+the same rows one document at a time.
 
 Every hash is seeded xxhash (through :mod:`transforms.core.tokens`) or MinHash
 (:mod:`transforms.core.minhash`); nothing depends on Python's ``hash()``, the
@@ -26,6 +39,7 @@ batch composition or iteration order.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, fields
 from itertools import chain, repeat
 
@@ -188,6 +202,9 @@ class DedupConfig:
         story_subject_entities: ... plus the first entity words of the text (3).
         story_bands, story_rows: LSH banding of the entity-term MinHash (16, 2).
         story_lead_bands: bands (of ``story_rows`` rows) of the lead-entity MinHash (8).
+        story_caseless_rows: rows per band when a caseless document bands its story terms
+            in both families instead (1): same-story term Jaccard there is 0.1-0.3, and
+            2-row bands found only 0.44 of SemEval zh-zh same-story pairs.
         template_number_fraction: a document whose number tokens are at least this
             fraction of its tokens is templated (0.12) ...
         template_short_fraction: ... when numbers plus tokens of at most 3 letters
@@ -232,6 +249,7 @@ class DedupConfig:
     story_key_entities: int = 8
     story_subject_entities: int = 3
     story_lead_bands: int = 8
+    story_caseless_rows: int = 1
 
     def validate(self) -> None:
         """Raise ``ValueError`` on an inconsistent or out-of-range setting."""
@@ -285,6 +303,7 @@ class DedupConfig:
             "story_max_lead_entities",
             "story_key_entities",
             "story_lead_figure_tokens",
+            "story_caseless_rows",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -592,6 +611,7 @@ class _Vocabulary:
     def __init__(self, min_term_len: int, casefold: bool) -> None:
         self._min_term_len = min_term_len
         self._casefold = casefold
+        self._lock = threading.Lock()
         self._reset()
 
     def _reset(self) -> None:
@@ -607,15 +627,23 @@ class _Vocabulary:
         product = "s" if scan[0] == entities.POSSESSIVE else token.casefold()
         return (*_token_entry(product, self._min_term_len), *scan)
 
-    def lookup(self, tokens: list[str]) -> np.ndarray:
-        """Ids of ``tokens``, in order (rows of :attr:`columns`)."""
+    def lookup(self, tokens: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Ids of ``tokens``, in order, and the columns they index.
+
+        Thread-safe: the columns returned stay valid for these ids whatever other
+        threads add later (growth copies, a reset starts new arrays).
+        """
+        with self._lock:
+            return self._lookup(tokens)
+
+    def _lookup(self, tokens: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         if len(self._ids) > self._LIMIT:
             self._reset()
         ids_of = self._ids
         ids = np.fromiter(map(ids_of.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
         missing = np.flatnonzero(ids < 0)
         if not len(missing):
-            return ids
+            return ids, dict(self.columns)
         new = list(dict.fromkeys(tokens[i] for i in missing.tolist()))
         base = len(ids_of)
         rows = np.array([self._entry(token) for token in new], dtype=np.uint64)
@@ -634,7 +662,7 @@ class _Vocabulary:
             dtype=np.int64,
             count=len(missing),
         )
-        return ids
+        return ids, dict(self.columns)
 
 
 _NO_SCAN = (entities.WORD, 0, 0, 0, 0, 0, 0)
@@ -643,9 +671,10 @@ _VOCABULARIES: dict[tuple[int, bool], _Vocabulary] = {}
 
 def _vocabulary(min_term_len: int, casefold: bool) -> _Vocabulary:
     key = (min_term_len, casefold)
-    if key not in _VOCABULARIES:
-        _VOCABULARIES[key] = _Vocabulary(min_term_len, casefold)
-    return _VOCABULARIES[key]
+    vocabulary = _VOCABULARIES.get(key)
+    if vocabulary is None:
+        vocabulary = _VOCABULARIES.setdefault(key, _Vocabulary(min_term_len, casefold))
+    return vocabulary
 
 
 def _segment_ids(lengths: np.ndarray) -> np.ndarray:
@@ -716,8 +745,7 @@ def compute_features(
         raise ValueError("texts, content_hashes and published_days differ in length")
     docs = len(texts)
     vocabulary = _vocabulary(config.min_term_len, casefold=True)
-    columns = vocabulary.columns
-    ids, stream_owner = _stream(texts, vocabulary)
+    ids, stream_owner, columns = _stream(texts, vocabulary)
     types = columns["type"][ids]
     hashes, kinds, extra, lengths = _product_tokens(
         texts, ids, types, stream_owner, columns, config.min_term_len
@@ -795,25 +823,27 @@ def compute_features(
     )
 
 
-def _stream(texts: list[str], vocabulary: _Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """Vocabulary ids of the stream tokens of ``texts`` and the text of each token.
+def _stream(
+    texts: list[str], vocabulary: _Vocabulary
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Vocabulary ids of the stream tokens of ``texts``, the text of each, their columns.
 
     One regex pass over the texts joined by :data:`entities.SEPARATOR` (per text if a
     text contains it); separator characters are no tokens, as for ``tokenize``.
     """
     joined = entities.SEPARATOR.join(texts)
     if joined.count(entities.SEPARATOR) == max(len(texts) - 1, 0):
-        ids = vocabulary.lookup(entities.STREAM_RE.findall(joined))
-        separated = vocabulary.columns["type"][ids] == entities.SEPARATED
+        ids, columns = vocabulary.lookup(entities.STREAM_RE.findall(joined))
+        separated = columns["type"][ids] == entities.SEPARATED
         owner = np.cumsum(separated)
     else:
         streams = [entities.STREAM_RE.findall(text) for text in texts]
-        ids = vocabulary.lookup(list(chain.from_iterable(streams)))
+        ids, columns = vocabulary.lookup(list(chain.from_iterable(streams)))
         owner = _segment_ids(np.fromiter(map(len, streams), dtype=np.int64, count=len(texts)))
-        separated = vocabulary.columns["type"][ids] == entities.SEPARATED
+        separated = columns["type"][ids] == entities.SEPARATED
     if separated.any():
         ids, owner = ids[~separated], owner[~separated]
-    return ids, owner
+    return ids, owner, columns
 
 
 def _product_tokens(
@@ -850,9 +880,8 @@ def _product_tokens(
     redo = set(unsafe)
     for d in range(docs):
         if d in redo:
-            refolded = fallback.lookup(tokenize(texts[d]))
-            parts.append((refolded, fallback.columns))
-            lengths[d] = len(refolded)
+            parts.append(fallback.lookup(tokenize(texts[d])))
+            lengths[d] = len(parts[-1][0])
         else:
             parts.append((product_ids[offsets[d] : offsets[d + 1]], columns))
     return tuple(
@@ -943,6 +972,9 @@ def _story_family(
 ) -> np.ndarray:
     """Band keys of one story MinHash family: ``field`` of cased rows, terms of caseless ones.
 
+    Caseless rows band ``story_caseless_rows`` values per band (their same-story term
+    Jaccard is low); their keys only meet other caseless rows' keys by chance.
+
     Eligible rows whose set is empty get filler keys (no giant bucket of empty sets).
     """
     params = LshParams(bands=bands, rows=config.story_rows)
@@ -958,12 +990,14 @@ def _story_family(
         term_sigs = signatures_flat(
             terms[np.repeat(term_lengths > 0, np.diff(term_offsets))],
             term_lengths,
-            bands * config.story_rows,
+            bands * config.story_caseless_rows,
             seed,
         )
-        sigs[caseless] = term_sigs[caseless]
         lengths = np.where(caseless, term_lengths, lengths)
     keys = band_keys(sigs, params, namespace)
+    if caseless.any():
+        term_params = LshParams(bands=bands, rows=config.story_caseless_rows)
+        keys[caseless] = band_keys(term_sigs[caseless], term_params, namespace)
     empty = np.flatnonzero(eligible & (lengths == 0))
     if len(empty):
         keys[empty] = _filler_keys(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -92,8 +93,15 @@ def test_table_take_concat_and_rows_roundtrip():
     assert list(FeatureTable.from_rows(list(table), config.num_perm)) == list(table)
 
 
-def test_verify_pairs_equals_verify_pair_by_pair():
-    config = DedupConfig()
+@pytest.mark.parametrize(
+    "config",
+    [
+        DedupConfig(),
+        DedupConfig(story_loose=True, story_requires_dates=False),
+        DedupConfig(story_lead_figure_veto=0, story_min_shared_lead=0, story_term_threshold=0.0),
+    ],
+)
+def test_verify_pairs_equals_verify_pair_by_pair(config):
     texts = _corpus()
     rng = random.Random(7)
     days = [None if rng.random() < 0.1 else 19_000 + rng.randrange(4) for _ in texts]
@@ -106,3 +114,21 @@ def test_verify_pairs_equals_verify_pair_by_pair():
     assert verify_pairs(table.take(left), table.take(right), config) == expected
     methods = {m.method for m in expected if m is not None}
     assert methods == {"exact", "near", "story"}
+
+
+def test_concurrent_batches_share_the_vocabulary_safely():
+    config = DedupConfig(min_term_len=5)  # a vocabulary no other test has filled
+    texts = _corpus()
+    chunks = [texts[i::8] for i in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        tables = list(
+            pool.map(
+                lambda chunk: compute_features(
+                    chunk, [content_hash(t) for t in chunk], [1] * len(chunk), config
+                ),
+                chunks,
+            )
+        )
+    for chunk, table in zip(chunks, tables, strict=True):
+        hashes = [content_hash(t) for t in chunk]
+        assert list(table) == reference_features(chunk, hashes, [1] * len(chunk), config)
