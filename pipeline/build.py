@@ -85,7 +85,11 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
         "decisions": decisions,
         "quarantine": quarantine,
     } | "WriteDataset" >> WriteDataset(
-        config.staging, config.run_id, config.ingested_at, config.max_rows_per_file
+        config.staging,
+        config.run_id,
+        config.ingested_at,
+        config.max_rows_per_file,
+        writer_shards=config.num_shards,
     )
     matched = read.matched | "CountMatched" >> beam.CombineGlobally(sum)
     skipped_total = (

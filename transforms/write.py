@@ -10,6 +10,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 from apache_beam.io.filesystems import FileSystems
 
 from schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
@@ -65,11 +66,44 @@ def split_batch(
         )
         keep_mask = pa.array([key not in decisions for key in batch.doc_keys.tolist()])
         table = table.filter(keep_mask)
-    rows_by_partition: dict[str, list[int]] = {}
-    for i, day in enumerate(table.column("published_date").to_pylist()):
-        rows_by_partition.setdefault(partition_name(day), []).append(i)
-    for partition, rows in rows_by_partition.items():
+    for partition, rows in _partitions(table).items():
         yield ("articles", partition), table.take(rows)
+
+
+_ARTICLE_SHARD = "articles-by-shard"
+
+
+def _partition_shard(partition: str, shards: int) -> int:
+    return xxhash.xxh32_intdigest(partition.encode()) % shards
+
+
+def _sharded_batch(
+    batch: ArticleBatch,
+    decisions: dict[int, Decision],
+    run_id: str,
+    ingested_at: dt.datetime,
+    shards: int,
+) -> Iterator[tuple[tuple[str, str | None], pa.Table]]:
+    """``split_batch``, with a batch's date partitions gathered into ``shards`` tables.
+
+    A partition always maps to the same shard, so one writer sees all its rows;
+    the shuffle carries a few tables per batch instead of one per date.
+    """
+    by_shard: dict[int, list[pa.Table]] = {}
+    for key, table in split_batch(batch, decisions, run_id, ingested_at):
+        if key[0] != "articles":
+            yield key, table
+            continue
+        by_shard.setdefault(_partition_shard(key[1], shards), []).append(table)
+    for shard, tables in sorted(by_shard.items()):
+        yield (_ARTICLE_SHARD, str(shard)), pa.concat_tables(tables)
+
+
+def _partitions(table: pa.Table) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for i, day in enumerate(table.column("published_date").to_pylist()):
+        rows.setdefault(partition_name(day), []).append(i)
+    return rows
 
 
 def _index_rows(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str):
@@ -170,9 +204,24 @@ class _WriteGroupFn(beam.DoFn):
     def process(self, element) -> Iterator[WrittenFile]:
         (table_name, partition), tables = element
         with stage_timer("write"):
-            written = write_table_files(
-                self._root, self._run_id, self._max_rows, table_name, partition, list(tables)
-            )
+            if table_name == _ARTICLE_SHARD:
+                merged = pa.concat_tables(list(tables))
+                written = [
+                    written_file
+                    for name, rows in sorted(_partitions(merged).items())
+                    for written_file in write_table_files(
+                        self._root,
+                        self._run_id,
+                        self._max_rows,
+                        "articles",
+                        name,
+                        [merged.take(rows)],
+                    )
+                ]
+            else:
+                written = write_table_files(
+                    self._root, self._run_id, self._max_rows, table_name, partition, list(tables)
+                )
         yield from written
 
 
@@ -205,26 +254,31 @@ class WriteDataset(beam.PTransform):
         run_id: str,
         ingested_at: dt.datetime,
         max_rows_per_file: int = 1_000_000,
+        writer_shards: int = 16,
     ):
         super().__init__()
         if not root:
             raise ValueError("root is required")
         if max_rows_per_file < 1:
             raise ValueError(f"max_rows_per_file must be >= 1, got {max_rows_per_file}")
+        if writer_shards < 1:
+            raise ValueError(f"writer_shards must be >= 1, got {writer_shards}")
         if ingested_at.tzinfo is None:
             raise ValueError("ingested_at must be timezone-aware")
         self._root = root
         self._run_id = run_id
         self._ingested_at = ingested_at
         self._max_rows = max_rows_per_file
+        self._writer_shards = writer_shards
 
     def expand(self, inputs):
         run_id, ingested_at = self._run_id, self._ingested_at
         articles = inputs["articles"] | "ApplyDecisions" >> beam.FlatMap(
-            split_batch,
+            _sharded_batch,
             beam.pvalue.AsSingleton(inputs["decisions"]),
             run_id,
             ingested_at,
+            self._writer_shards,
         )
         quarantine = (
             inputs["quarantine"]
