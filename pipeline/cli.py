@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+from pipeline import BEAM_IMPORT_NOISE
 from pipeline.build import build_pipeline
 from pipeline.commit import commit_run, read_json, recover
 from pipeline.config import RunConfig
@@ -192,6 +193,8 @@ def configure_logging(log_format: str, verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
+    if verbose:
+        root.removeFilter(BEAM_IMPORT_NOISE)
     logging.getLogger("apache_beam").setLevel(logging.INFO if verbose else logging.CRITICAL)
 
 
