@@ -37,15 +37,16 @@ def bucket_pairs(
     starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
     sizes = np.diff(np.append(starts, len(keys)))
     firsts, seconds = [], []
-    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
-        members = docs[start : start + size]
-        if size <= all_pairs_cap:
-            left, right = np.triu_indices(size, k=1)
-            firsts.append(members[left])
-            seconds.append(members[right])
-        else:
-            firsts.append(np.full(size - 1, members[0], dtype=np.uint64))
-            seconds.append(members[1:])
+    for size in np.unique(sizes[(sizes > 1) & (sizes <= all_pairs_cap)]).tolist():
+        members = docs[starts[sizes == size][:, None] + np.arange(size)[None, :]]
+        left, right = np.triu_indices(size, k=1)
+        firsts.append(members[:, left].ravel())
+        seconds.append(members[:, right].ravel())
+    for start, size in zip(
+        starts[sizes > all_pairs_cap].tolist(), sizes[sizes > all_pairs_cap].tolist(), strict=True
+    ):
+        firsts.append(np.full(size - 1, docs[start], dtype=np.uint64))
+        seconds.append(docs[start + 1 : start + size])
     if not firsts:
         empty = np.empty(0, dtype=np.uint64)
         return empty, empty
