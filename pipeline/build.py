@@ -23,7 +23,7 @@ from transforms.read import ReadArticles
 from transforms.signatures import ComputeSignatures
 from transforms.write import WriteDataset, WrittenFile
 
-__all__ = ["build_pipeline", "write_run_report"]
+__all__ = ["build_pipeline", "skip_ingested_before", "write_run_report"]
 
 
 def write_run_report(written: list[WrittenFile], matched: int, skipped: int, staging: str) -> str:
@@ -47,6 +47,26 @@ def write_run_report(written: list[WrittenFile], matched: int, skipped: int, sta
     return path
 
 
+def skip_ingested_before(p: beam.Pipeline, articles, quarantine, state: DatasetState):
+    """Drops articles and quarantine records that earlier runs already ingested.
+
+    Returns ``(articles, quarantine, skipped)``: the remaining collections and a
+    list of ``PCollection[int]`` counts of what was skipped (empty on a new dataset).
+    """
+    skipped = []
+    if state.has_index:
+        known = p | "IngestedKeys" >> ReadIngestedKeys(state.index_glob)
+        fresh = articles | "SkipIngested" >> SkipIngested(known)
+        articles = fresh.articles
+        skipped.append(fresh.skipped)
+    if state.has_quarantine:
+        known_bad = p | "QuarantinedKeys" >> ReadQuarantinedKeys(state.quarantine_glob)
+        fresh_bad = quarantine | "SkipQuarantined" >> SkipQuarantined(known_bad)
+        quarantine = fresh_bad.records
+        skipped.append(fresh_bad.skipped)
+    return articles, quarantine, skipped
+
+
 def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> None:
     """Adds the batch ingestion graph for ``config`` to ``p``.
 
@@ -61,17 +81,8 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
     normalized = read.articles | "NormalizeArticles" >> NormalizeArticles(config.progress)
     articles = normalized.articles
     quarantine = (read.quarantine, normalized.quarantine) | "AllQuarantine" >> beam.Flatten()
-    skipped = [p | "NothingSkipped" >> beam.Create([0])]
-    if state.has_index:
-        known = p | "IngestedKeys" >> ReadIngestedKeys(state.index_glob)
-        fresh = articles | "SkipIngested" >> SkipIngested(known)
-        articles = fresh.articles
-        skipped.append(fresh.skipped)
-    if state.has_quarantine:
-        known_bad = p | "QuarantinedKeys" >> ReadQuarantinedKeys(state.quarantine_glob)
-        fresh_bad = quarantine | "SkipQuarantined" >> SkipQuarantined(known_bad)
-        quarantine = fresh_bad.records
-        skipped.append(fresh_bad.skipped)
+    articles, quarantine, skipped = skip_ingested_before(p, articles, quarantine, state)
+    skipped.append(p | "NothingSkipped" >> beam.Create([0]))
     features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup, config.progress)
     candidates = features
     if state.has_index:

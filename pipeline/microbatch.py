@@ -48,7 +48,12 @@ from pipeline.config import RunConfig
 from transforms.core import feature_codec
 from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 from transforms.core.similarity import DedupConfig, FeatureTable, verify_pairs
-from transforms.index import content_key, index_table, quarantine_fingerprint
+from transforms.index import (
+    content_key,
+    index_table,
+    quarantine_fingerprint,
+    quarantine_fingerprints,
+)
 from transforms.normalize import normalize_batch
 from transforms.read import read_file
 from transforms.records import (
@@ -189,15 +194,7 @@ class LiveIndex:
         for table in _read_tables(
             f"{root}/quarantine/*.parquet", ["source_uri", "sha256", "size_bytes"]
         ):
-            index._quarantined.update(
-                quarantine_fingerprint(uri, digest, size)
-                for uri, digest, size in zip(
-                    table.column("source_uri").to_pylist(),
-                    table.column("sha256").to_pylist(),
-                    table.column("size_bytes").to_pylist(),
-                    strict=True,
-                )
-            )
+            index._quarantined.update(quarantine_fingerprints(table))
         return index
 
     def __len__(self) -> int:

@@ -40,6 +40,7 @@ from apache_beam.transforms import window
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
+from pipeline.build import skip_ingested_before
 from pipeline.commit import commit_in_pipeline, recover
 from pipeline.config import RunConfig
 from pipeline.dataset import DatasetState, inspect
@@ -47,10 +48,6 @@ from pipeline.lock import DatasetLock
 from pipeline.microbatch import stage
 from pipeline.options import NewsIngestOptions, to_run_config
 from transforms.index import (
-    ReadIngestedKeys,
-    ReadQuarantinedKeys,
-    SkipIngested,
-    SkipQuarantined,
     index_table,
 )
 from transforms.normalize import normalize_batch
@@ -194,17 +191,7 @@ def build_streaming_pipeline(
     )
     articles = normalized.articles
     quarantine = (read[QUARANTINE], normalized[QUARANTINE]) | "AllQuarantine" >> beam.Flatten()
-    skipped = []
-    if state.has_index:
-        known = p | "IngestedKeys" >> ReadIngestedKeys(state.index_glob)
-        fresh = articles | "SkipIngested" >> SkipIngested(known)
-        articles = fresh.articles
-        skipped.append(fresh.skipped)
-    if state.has_quarantine:
-        known_bad = p | "QuarantinedKeys" >> ReadQuarantinedKeys(state.quarantine_glob)
-        fresh_bad = quarantine | "SkipQuarantined" >> SkipQuarantined(known_bad)
-        quarantine = fresh_bad.records
-        skipped.append(fresh_bad.skipped)
+    articles, quarantine, skipped = skip_ingested_before(p, articles, quarantine, state)
     with_features = articles | "Features" >> beam.Map(
         lambda a, dedup: (a, feature_batch(a, dedup)), config.dedup
     )

@@ -46,6 +46,7 @@ __all__ = [
     "ReadQuarantinedKeys",
     "SkipQuarantined",
     "quarantine_fingerprint",
+    "quarantine_fingerprints",
 ]
 
 INDEX_FOLDER = "_index"
@@ -261,7 +262,8 @@ def quarantine_fingerprint(uri: str, sha256: str | None, size_bytes: int) -> str
     return f"{uri}\0{sha256 or size_bytes}"
 
 
-def _fingerprints(table: pa.Table) -> list[str]:
+def quarantine_fingerprints(table: pa.Table) -> list[str]:
+    """Fingerprints of the rows of a quarantine table (source_uri, sha256, size_bytes)."""
     return [
         quarantine_fingerprint(uri, digest, size)
         for uri, digest, size in zip(
@@ -287,7 +289,7 @@ class ReadQuarantinedKeys(beam.PTransform):
             >> beam.io.ReadFromParquetBatched(
                 self._glob, columns=["source_uri", "sha256", "size_bytes"]
             )
-            | "Fingerprints" >> beam.FlatMap(_fingerprints)
+            | "Fingerprints" >> beam.FlatMap(quarantine_fingerprints)
             | "ToSet" >> beam.combiners.ToSet()
             | "Freeze" >> beam.Map(frozenset)
         )
