@@ -98,7 +98,7 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
     if config.commit_in_pipeline:
         return _run_committing_in_pipeline(config, options)
     started = time.perf_counter()
-    with DatasetLock(config.output, owner=f"run {config.run_id}"):
+    with DatasetLock(config.output, owner=f"run {config.run_id}") as lock:
         recover(config.output)
         if FileSystems.exists(f"{config.output}/_runs/{config.run_id}.json"):
             raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
@@ -114,19 +114,27 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
             },
             "counters": counter_values(result, "newsingest"),
         }
+        lock.assert_held()
         manifest = commit_run(config, timings, started)
     return manifest
 
 
 def _run_committing_in_pipeline(config: RunConfig, options: PipelineOptions) -> dict:
-    """Submits a pipeline that commits itself; waits only where the runner lets it."""
-    recover(config.output)
-    state = inspect(config.output, config.dedup)
+    """Submits a pipeline that commits itself; waits only where the runner lets it.
+
+    The lock is held only while recovering and checking (never across the job,
+    whose launcher may exit): a live run on the same output refuses this one.
+    """
+    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
+    with DatasetLock(config.output, owner=f"submit {config.run_id}"):
+        recover(config.output)
+        if FileSystems.exists(manifest_path):
+            raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
+        state = inspect(config.output, config.dedup)
     p = beam.Pipeline(runner=_runner(options), options=options)
     build_pipeline(p, config, state)
     result = p.run()
     result.wait_until_finish()
-    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
     if not FileSystems.exists(manifest_path):
         raise RuntimeError(f"pipeline ended in state {result.state} without committing")
     return read_json(manifest_path)

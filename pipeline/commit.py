@@ -58,8 +58,23 @@ def read_json(path: str):
 
 
 def write_json(path: str, value) -> None:
-    with FileSystems.create(path) as handle:
-        handle.write(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    """Writes ``value`` as JSON, atomically: readers see the old file or the whole new one.
+
+    Locally through a synced temporary file and ``os.replace``; object stores
+    make an object visible only once it is complete.
+    """
+    data = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    if not is_local(path):
+        with FileSystems.create(path) as handle:
+            handle.write(data)
+        return
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
 
 
 def _ensure_parent(path: str) -> None:
@@ -208,6 +223,17 @@ def _staged_runs(root: str) -> list[str]:
     return sorted(runs)
 
 
+def _read_plan(path: str) -> dict | None:
+    """The commit plan at ``path``, or None when absent or unreadable (never written whole:
+    plans are written atomically, so a torn one means the commit point was not reached)."""
+    if not FileSystems.exists(path):
+        return None
+    try:
+        return read_json(path)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def recover(root: str) -> list[str]:
     """Finishes committed-but-unfinished runs and deletes uncommitted ones.
 
@@ -216,10 +242,10 @@ def recover(root: str) -> list[str]:
     """
     messages = []
     for staged in _staged_runs(root):
-        plan_path = f"{staged}/{COMMIT_PLAN}"
-        if FileSystems.exists(plan_path):
-            plan = read_json(plan_path)
+        plan = _read_plan(f"{staged}/{COMMIT_PLAN}")
+        if plan is not None:
             apply_plan(plan)
+            delete_tree(staged)
             messages.append(f"recovered run {plan['run_id']}: commit completed")
         else:
             delete_tree(staged)

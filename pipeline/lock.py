@@ -53,6 +53,7 @@ class DatasetLock:
         self._stale_after = stale_after_s
         self._heartbeat = heartbeat_s
         self._stop = threading.Event()
+        self._lost = False
         self._thread: threading.Thread | None = None
         self._record = {
             "owner": owner,
@@ -75,6 +76,11 @@ class DatasetLock:
                 self._start_heartbeat()
                 return
             holder = self._read_holder()
+            if holder is None and self._exists_fresh():
+                raise LockedError(
+                    f"{self.path} is being taken by another process; another run is active "
+                    "on this output"
+                )
             if holder is not None and not self._is_stale(holder):
                 raise LockedError(
                     f"{self.path} is held by {holder.get('owner')} (host {holder.get('host')}, "
@@ -83,6 +89,22 @@ class DatasetLock:
                 )
             self._break_stale()
         raise LockedError(f"could not acquire {self.path}: it keeps changing hands")
+
+    def assert_held(self) -> None:
+        """Raises LockedError unless the lock is still ours (checked before committing)."""
+        holder = self._read_holder()
+        if self._lost or holder is None or holder.get("owner") != self._owner:
+            raise LockedError(
+                f"lost {self.path} while running (heartbeat failed or taken over); "
+                "nothing was committed"
+            )
+
+    def _exists_fresh(self) -> bool:
+        """A lock file exists but is unreadable (being written) and is not stale by age."""
+        try:
+            return self._age_s() <= self._stale_after
+        except (OSError, IndexError):
+            return False
 
     def release(self) -> None:
         """Stops the heartbeat and removes the lock if it is still ours."""
@@ -149,14 +171,19 @@ class DatasetLock:
     def _start_heartbeat(self) -> None:
         def beat() -> None:
             while not self._stop.wait(self._heartbeat):
-                if is_local(self.path):
-                    try:
+                holder = self._read_holder()
+                if holder is None or holder.get("owner") != self._owner:
+                    self._lost = True
+                    return
+                try:
+                    if is_local(self.path):
                         os.utime(self.path)
-                    except OSError:
-                        return
-                else:
-                    with FileSystems.create(self.path) as handle:
-                        handle.write(orjson.dumps(self._record))
+                    else:
+                        with FileSystems.create(self.path) as handle:
+                            handle.write(orjson.dumps(self._record))
+                except OSError:
+                    self._lost = True
+                    return
 
         self._thread = threading.Thread(target=beat, name="newsingest-lock-heartbeat", daemon=True)
         self._thread.start()

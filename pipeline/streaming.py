@@ -79,9 +79,12 @@ class StreamingSettings:
     stop_after_s: float | None = None
 
     def validate(self) -> None:
-        for name in ("window_s", "poll_s"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"--{name.replace('_s', '')} must be > 0")
+        if self.window_s < 1:
+            raise ValueError(
+                "--window-s must be >= 1 (window runs are named by their start second)"
+            )
+        if self.poll_s <= 0:
+            raise ValueError("--poll-interval must be > 0")
         if self.settle_s < 0:
             raise ValueError("--settle must be >= 0")
         if self.stop_after_s is not None and self.stop_after_s <= 0:

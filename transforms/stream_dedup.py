@@ -70,7 +70,7 @@ def observe(
 
 
 class _NewFilesFn(beam.DoFn):
-    """Keyed by URI: emits a file once settled, and again only if it changes afterwards."""
+    """Keyed by URI: emits a file once, when it has settled; never again."""
 
     SEEN = ReadModifyWriteStateSpec("seen", PickleCoder())
 
@@ -80,7 +80,7 @@ class _NewFilesFn(beam.DoFn):
     def process(self, element, seen=beam.DoFn.StateParam(SEEN)) -> Iterator[FileRef]:  # noqa: B008 - Beam's state parameter idiom
         uri, (size, mtime) = element
         previous, emitted = seen.read() or (None, None)
-        if emitted == (size, mtime):
+        if emitted is not None:
             return
         observation, settled = observe(previous, size, mtime, time.time(), self._settle_s)
         if settled:
@@ -95,9 +95,11 @@ class DedupFiles(beam.PTransform):
     has_deduplication=False)``) -> ``PCollection[FileRef]``: each file once.
 
     Ignored names (``transforms.read.is_ignored_name``) are dropped; a file is
-    emitted at the first listing where it has settled (``observe``) and again
-    only when its size or mtime changes later. State is keyed by URI, so it
-    scales with the number of files, across workers.
+    emitted once, at the first listing where it has settled (``observe``). A
+    file rewritten in place after that is not read again (land new content
+    under a new name), so an article can never be emitted twice by the stream.
+    State is keyed by URI, so it scales with the number of files, across
+    workers.
     """
 
     def __init__(self, settle_s: float = 1.0):

@@ -93,3 +93,15 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(sample_dir, tmp_path, re
         assert sorted(m["counts"]["skipped_already_ingested"] for m in runs) == [0, 12]
     else:
         assert len(runs) == 1 and read == 12
+
+
+def test_a_torn_commit_plan_counts_as_not_committed(sample_dir, tmp_path):
+    out = tmp_path / "out"
+    staged = out / "_staging" / "torn-run"
+    staged.mkdir(parents=True)
+    (staged / "_COMMIT.json").write_bytes(b'{"run_id": "torn-run", "mov')
+    (staged / "articles").mkdir()
+    rerun = _newsingest(sample_dir, out)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert not staged.exists()
+    assert len(articles(out)) == 7

@@ -63,3 +63,19 @@ def test_fresh_lock_on_another_host_is_respected(tmp_path):
     )
     with pytest.raises(LockedError, match="elsewhere"):
         DatasetLock(str(tmp_path), owner="me").acquire()
+
+
+def test_a_lock_being_written_is_not_mistaken_for_stale(tmp_path):
+    (tmp_path / "_lock").write_bytes(b"")
+    with pytest.raises(LockedError, match="being taken"):
+        DatasetLock(str(tmp_path), owner="me").acquire()
+
+
+def test_losing_the_lock_is_detected_before_commit(tmp_path):
+    lock = DatasetLock(str(tmp_path), owner="me", stale_after_s=60, heartbeat_s=1)
+    lock.acquire()
+    (tmp_path / "_lock").write_text(json.dumps({"owner": "thief", "host": "h", "pid": 1}))
+    with pytest.raises(LockedError, match="lost"):
+        lock.assert_held()
+    lock.release()
+    assert (tmp_path / "_lock").exists(), "release must not remove someone else's lock"
