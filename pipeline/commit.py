@@ -158,7 +158,7 @@ def commit_run(config: RunConfig, timings: dict[str, float], started: float | No
         "status": "committed",
         "counts": counts,
         "accounting_ok": True,
-        "files": [f for f in report["files"]],
+        "files": list(report["files"]),
         "settings": config.settings(),
         "timings_s": timings
         if started is None

@@ -43,7 +43,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipeline.build import write_run_report
-from pipeline.commit import commit_run
+from pipeline.commit import commit_run, write_json
 from pipeline.config import RunConfig
 from transforms.core import feature_codec
 from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
@@ -486,9 +486,10 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
 
     Read from ``DIR/_watch/part-*.json`` (one per micro-batch, moved into place
     by the batch's commit plan). More than ``consolidate_above`` files are
-    merged into one: the merged file is written before the old ones are
-    deleted, and the content is a set union, so a crash in between only leaves
-    redundant entries. Call while holding the dataset lock.
+    merged into one, written atomically before the old ones are deleted; the
+    content is a union keeping each file's latest (size, mtime) whatever the
+    file order, so a crash in between only leaves redundant entries. Call
+    while holding the dataset lock.
     """
     paths = [
         meta.path
@@ -499,11 +500,11 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     for path in sorted(paths):
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             for uri, size, mtime in orjson.loads(handle.read()):
-                seen[uri] = (size, mtime)
+                if uri not in seen or mtime >= seen[uri][1]:
+                    seen[uri] = (size, mtime)
     if len(paths) > consolidate_above:
         merged = f"{root}/{WATCH_FOLDER}/part-merged-{time.time_ns()}.json"
-        with FileSystems.create(merged) as handle:
-            handle.write(orjson.dumps([[u, s, m] for u, (s, m) in sorted(seen.items())]))
+        write_json(merged, [[u, s, m] for u, (s, m) in sorted(seen.items())])
         FileSystems.delete(paths)
         _LOG.info("merged %d watch state files into %s", len(paths), merged)
     return seen

@@ -43,6 +43,7 @@ __all__ = [
     "ReadPriorCandidates",
     "SkipIngested",
     "CollectBandKeys",
+    "new_band_keys",
     "ReadQuarantinedKeys",
     "SkipQuarantined",
     "quarantine_fingerprint",

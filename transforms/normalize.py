@@ -13,12 +13,11 @@ from transforms.core.canonical import article_id, article_key
 from transforms.core.dates import DATE_INVALID, DATE_MISSING, split_date_header
 from transforms.core.text import clean_text, content_hash, detect_title, strip_boilerplate
 from transforms.progress import ProgressSettings, report
+from transforms.read import QUARANTINE_TAG
 from transforms.records import ArticleBatch, QuarantineRecord, RawBatch
 from transforms.timing import stage_timer
 
 __all__ = ["NormalizeArticles", "normalize_batch"]
-
-QUARANTINE_TAG = "quarantine"
 
 
 def normalize_batch(batch: RawBatch) -> tuple[ArticleBatch, list[QuarantineRecord]]:
@@ -74,6 +73,7 @@ _COLUMNS = (
 
 
 def _no_text(uri: str, text: str) -> QuarantineRecord:
+    """A decoded input with nothing but a header: its decoded text, as UTF-8, is kept."""
     data = text.encode("utf-8")
     return QuarantineRecord(
         uri=uri,
