@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -70,7 +71,8 @@ def split_batch(
         yield ("articles", partition), table.take(rows)
 
 
-_ARTICLE_SHARD = "articles-by-shard"
+_BY_SHARD = "-by-shard"
+_ARTICLE_SHARD = "articles" + _BY_SHARD
 
 
 def _partition_shard(partition: str, shards: int) -> int:
@@ -83,6 +85,7 @@ def _sharded_batch(
     run_id: str,
     ingested_at: dt.datetime,
     shards: int,
+    flat_shards: int,
 ) -> Iterator[tuple[tuple[str, str | None], pa.Table]]:
     """``split_batch``, with a batch's date partitions gathered into ``shards`` tables.
 
@@ -92,11 +95,22 @@ def _sharded_batch(
     by_shard: dict[int, list[pa.Table]] = {}
     for key, table in split_batch(batch, decisions, run_id, ingested_at):
         if key[0] != "articles":
-            yield key, table
+            yield from _rows_by_shard(key[0], table, flat_shards)
             continue
         by_shard.setdefault(_partition_shard(key[1], shards), []).append(table)
     for shard, tables in sorted(by_shard.items()):
         yield (_ARTICLE_SHARD, str(shard)), pa.concat_tables(tables)
+
+
+def _rows_by_shard(table_name: str, table: pa.Table, shards: int):
+    """Rows of a flat table (duplicates, index) keyed by ``article key % shards``.
+
+    Spreads the writing of a large run over ``shards`` writers (one file each).
+    """
+    keys = np.array([int(a, 16) for a in table.column("article_id").to_pylist()], dtype=np.uint64)
+    owner = (keys % np.uint64(shards)).astype(np.int64)
+    for shard in np.unique(owner).tolist():
+        yield (f"{table_name}{_BY_SHARD}", str(shard)), table.filter(pa.array(owner == shard))
 
 
 def _partitions(table: pa.Table) -> dict[str, list[int]]:
@@ -106,8 +120,8 @@ def _partitions(table: pa.Table) -> dict[str, list[int]]:
     return rows
 
 
-def _index_rows(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str):
-    yield ("index", None), index_table(batch, decisions, run_id)
+def _index_rows(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str, shards: int):
+    yield from _rows_by_shard("index", index_table(batch, decisions, run_id), shards)
 
 
 def _duplicates_table(batch, rows, decisions, run_id, ingested_at) -> pa.Table:
@@ -169,12 +183,15 @@ def write_table_files(
     table_name: str,
     partition: str | None,
     tables: list[pa.Table],
+    shard: int | None = None,
 ) -> list[WrittenFile]:
     """Writes one table's rows of one partition as sorted files under ``root``.
 
     ``table_name`` is ``articles``, ``duplicates``, ``quarantine`` or ``index``;
     rows are cast to its schema and sorted by id, so the bytes do not depend on
-    the order of ``tables``. Files are split above ``max_rows_per_file`` rows.
+    the order of ``tables``. Files are split above ``max_rows_per_file`` rows;
+    a ``shard`` number (one writer of several for the same folder) is part of
+    the file names.
     """
     schema = _SCHEMAS[table_name]
     table = pa.concat_tables(tables).cast(schema.arrow)
@@ -184,7 +201,8 @@ def write_table_files(
     written = []
     for index, start in enumerate(range(0, table.num_rows, max_rows_per_file)):
         part = table.slice(start, max_rows_per_file)
-        relative = f"{folder}/part-{run_id}-{index:05d}.parquet"
+        shard_tag = "" if shard is None else f"s{shard:03d}-"
+        relative = f"{folder}/part-{run_id}-{shard_tag}{index:05d}.parquet"
         write_parquet(f"{root.rstrip('/')}/{relative}", part)
         crash_point("write")
         written.append(
@@ -218,6 +236,16 @@ class _WriteGroupFn(beam.DoFn):
                         [merged.take(rows)],
                     )
                 ]
+            elif table_name.endswith(_BY_SHARD):
+                written = write_table_files(
+                    self._root,
+                    self._run_id,
+                    self._max_rows,
+                    table_name.removesuffix(_BY_SHARD),
+                    None,
+                    list(tables),
+                    shard=int(partition),
+                )
             else:
                 written = write_table_files(
                     self._root, self._run_id, self._max_rows, table_name, partition, list(tables)
@@ -245,7 +273,10 @@ class WriteDataset(beam.PTransform):
     ``quarantine/part-<run>-NNNNN.parquet`` and the run's index rows
     ``_index/part-<run>-NNNNN.parquet``, each with its schema from
     ``schemas`` and rows sorted by id, so the bytes do not depend on batch
-    order or worker count. Empty tables produce no file.
+    order or worker count. Empty tables produce no file. Date partitions are
+    spread over ``writer_shards`` writers (one file per partition); the flat
+    tables (duplicates, index) over ``writer_shards // 16`` writers (at least
+    one, so a default run writes one file each; ``--num-shards 256`` gives 16).
     """
 
     def __init__(
@@ -270,6 +301,7 @@ class WriteDataset(beam.PTransform):
         self._ingested_at = ingested_at
         self._max_rows = max_rows_per_file
         self._writer_shards = writer_shards
+        self._flat_shards = max(1, writer_shards // 16)
 
     def expand(self, inputs):
         run_id, ingested_at = self._run_id, self._ingested_at
@@ -279,6 +311,7 @@ class WriteDataset(beam.PTransform):
             run_id,
             ingested_at,
             self._writer_shards,
+            self._flat_shards,
         )
         quarantine = (
             inputs["quarantine"]
@@ -290,7 +323,7 @@ class WriteDataset(beam.PTransform):
             )
         )
         index = inputs["features"] | "IndexRows" >> beam.FlatMap(
-            _index_rows, beam.pvalue.AsSingleton(inputs["decisions"]), run_id
+            _index_rows, beam.pvalue.AsSingleton(inputs["decisions"]), run_id, self._flat_shards
         )
         return (
             (articles, quarantine, index)

@@ -124,7 +124,12 @@ def test_commit_in_pipeline_gives_the_same_dataset(sample_dir, tmp_path):
     assert run_cli("--input", str(sample_dir), "--output", str(normal), "--run-id", "r") == 0
     assert (
         run_cli(
-            "--input", str(sample_dir), "--output", str(in_pipeline), "--run-id", "r",
+            "--input",
+            str(sample_dir),
+            "--output",
+            str(in_pipeline),
+            "--run-id",
+            "r",
             "--commit-in-pipeline",
         )
         == 0
@@ -137,3 +142,31 @@ def test_commit_in_pipeline_gives_the_same_dataset(sample_dir, tmp_path):
     [manifest] = manifests(in_pipeline)
     assert manifest["counts"] == manifests(normal)[0]["counts"]
     assert not any((in_pipeline / "_staging").iterdir())
+
+
+def test_many_shards_split_flat_tables_but_keep_the_rows(sample_dir, tmp_path):
+    default, sharded = tmp_path / "default", tmp_path / "sharded"
+    assert run_cli("--input", str(sample_dir), "--output", str(default), "--run-id", "r") == 0
+    assert (
+        run_cli(
+            "--input",
+            str(sample_dir),
+            "--output",
+            str(sharded),
+            "--run-id",
+            "r",
+            "--num-shards",
+            "48",
+        )
+        == 0
+    )
+    assert len(list((default / "_index").glob("*.parquet"))) == 1
+    assert 1 < len(list((sharded / "_index").glob("*.parquet"))) <= 3
+
+    def rows(out, name):
+        return sorted(
+            str({k: v for k, v in r.items() if k != "ingested_at"}) for r in table(out, name)
+        )
+
+    assert rows(sharded, "duplicates") == rows(default, "duplicates")
+    assert rows(sharded, "quarantine") == rows(default, "quarantine")
