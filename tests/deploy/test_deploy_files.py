@@ -121,7 +121,10 @@ def test_flex_main_compiles_and_delegates_to_the_cli(monkeypatch, tmp_path):
     assert module.main(["--input=gs://b/x/**", "--output=gs://b/out"]) == 7
     monkeypatch.setattr(sys, "argv", ["main.py", "--run_id=r1"])
     assert module.main() == 7
-    assert calls == [["run", "--input=gs://b/x/**", "--output=gs://b/out"], ["run", "--run_id=r1"]]
+    assert calls == [
+        ["run", "--input=gs://b/x/**", "--output=gs://b/out", "--commit-in-pipeline"],
+        ["run", "--run_id=r1", "--commit-in-pipeline"],
+    ]
 
 
 def test_flex_main_runs_the_sample_as_the_launcher_would(tmp_path):
