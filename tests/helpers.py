@@ -44,3 +44,26 @@ def manifests(out: Path) -> list[dict]:
 
 def by_name(rows: list[dict]) -> dict[str, dict]:
     return {Path(r["source_uri"]).name: r for r in rows}
+
+
+VOLATILE_COLUMNS = frozenset({"run_id", "ingested_at"})
+
+
+def dataset_snapshot(out: Path) -> dict:
+    """Every table of a dataset without run-specific columns, for equality checks."""
+
+    def strip(rows):
+        return sorted(
+            tuple(sorted((k, v) for k, v in row.items() if k not in VOLATILE_COLUMNS))
+            for row in rows
+        )
+
+    index = duckdb.sql(
+        f"select article_id, kept, rank from read_parquet('{out}/_index/*.parquet') order by 1"
+    ).fetchall()
+    return {
+        "articles": strip(articles(out)),
+        "duplicates": strip(table(out, "duplicates")),
+        "quarantine": strip(table(out, "quarantine")),
+        "index": index,
+    }

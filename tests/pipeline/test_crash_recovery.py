@@ -8,13 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.helpers import articles, manifests, table
+from tests.helpers import articles, dataset_snapshot, manifests
 from transforms.core.crashpoints import ENV_VAR
 
-VOLATILE = {"run_id", "ingested_at"}
 
 
 def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
@@ -41,29 +39,12 @@ def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
     )
 
 
-def _snapshot(out: Path) -> dict:
-    def strip(rows):
-        return sorted(
-            tuple(sorted((k, v) for k, v in row.items() if k not in VOLATILE)) for row in rows
-        )
-
-    index = duckdb.sql(
-        f"select article_id, kept from read_parquet('{out}/_index/*.parquet') order by 1"
-    ).fetchall()
-    return {
-        "articles": strip(articles(out)),
-        "duplicates": strip(table(out, "duplicates")),
-        "quarantine": strip(table(out, "quarantine")),
-        "index": index,
-    }
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     sample = Path(__file__).resolve().parents[2] / "sample_data" / "articles"
     out = tmp_path_factory.mktemp("reference") / "out"
     assert _newsingest(sample, out).returncode == 0
-    return _snapshot(out)
+    return dataset_snapshot(out)
 
 
 @pytest.mark.parametrize(
@@ -80,7 +61,7 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(sample_dir, tmp_path, re
 
     rerun = _newsingest(sample_dir, out)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert _snapshot(out) == reference
+    assert dataset_snapshot(out) == reference
     assert not (out / "_lock").exists()
     assert not any((out / "_staging").iterdir()) if (out / "_staging").exists() else True
     runs = manifests(out)

@@ -14,17 +14,15 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.config import RunConfig
 from pipeline.microbatch import LiveIndex, load_seen
 from pipeline.watch import Watcher, WatchSettings
-from tests.helpers import articles, by_name, manifests, run_cli, table
+from tests.helpers import articles, by_name, dataset_snapshot, manifests, run_cli, table
 from transforms.core.crashpoints import ENV_VAR
 from transforms.stream_dedup import Observation, observe
 
-VOLATILE = {"run_id", "ingested_at"}
 SETTLE = 0.4
 TRAM = (
     "Tram drivers in Linz will strike for two hours on Friday morning over pay, the transport "
@@ -116,23 +114,6 @@ def _wait_for(predicate, timeout_s: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def _snapshot(out: Path) -> dict:
-    def strip(rows):
-        return sorted(
-            tuple(sorted((k, v) for k, v in row.items() if k not in VOLATILE)) for row in rows
-        )
-
-    index = duckdb.sql(
-        f"select article_id, kept, rank from read_parquet('{out}/_index/*.parquet') order by 1"
-    ).fetchall()
-    return {
-        "articles": strip(articles(out)),
-        "duplicates": strip(table(out, "duplicates")),
-        "quarantine": strip(table(out, "quarantine")),
-        "index": index,
-    }
-
-
 def _base(out: Path) -> RunConfig:
     return RunConfig(
         inputs=("unused",),
@@ -201,7 +182,7 @@ def test_files_dropped_over_time_equal_one_batch_run(sample_dir, tmp_path):
     assert running.watcher.batches >= 3
 
     assert run_cli("--input", str(inbox), "--output", str(batch)) == 0
-    assert _snapshot(out) == _snapshot(batch)
+    assert dataset_snapshot(out) == dataset_snapshot(batch)
 
     kept = by_name(articles(out))
     assert kept["slow.txt"]["text"].endswith("Shipments to Constanta will restart next week.")
@@ -281,5 +262,5 @@ def test_restarts_after_sigterm_and_sigkill_lose_and_double_nothing(sample_dir, 
 
     assert not (out / "_lock").exists()
     assert run_cli("--input", str(inbox), "--output", str(batch)) == 0
-    assert _snapshot(out) == _snapshot(batch)
+    assert dataset_snapshot(out) == dataset_snapshot(batch)
     assert len(load_seen(str(out))) == count
