@@ -14,7 +14,6 @@ from tests.helpers import articles, dataset_snapshot, manifests
 from transforms.core.crashpoints import ENV_VAR
 
 
-
 def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     if crash_at:
