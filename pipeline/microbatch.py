@@ -28,8 +28,10 @@ an ``exact`` duplicate, as one batch over all files would record it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import time
 from collections import defaultdict
@@ -468,6 +470,38 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
     processed = time.perf_counter() - started
     manifest = commit_run(config, {"pipeline": round(processed, 3)}, started)
     return BatchResult(manifest, index_rows, decisions, quarantine, files)
+
+
+def quarantine_failed(files: list[InputFile], error: str, config: RunConfig) -> BatchResult:
+    """Commits ``files`` as quarantined with reason ``internal_error`` and their raw bytes.
+
+    For inputs that made the ingestion itself fail, alone, more than once: they
+    are recorded (never dropped) instead of blocking the watcher forever.
+    """
+    started = time.perf_counter()
+    records = []
+    for f in files:
+        data = None
+        with (
+            contextlib.suppress(OSError),
+            FileSystems.open(f.uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle,
+        ):
+            data = handle.read(config.max_file_bytes + 1)
+        kept = data if data is not None and len(data) <= config.max_file_bytes else None
+        records.append(
+            QuarantineRecord(
+                uri=f.uri,
+                reason="internal_error",
+                detail=f"ingestion failed on this input: {error}",
+                size_bytes=f.size,
+                sha256=None if data is None else hashlib.sha256(data).hexdigest(),
+                raw_content=kept,
+            )
+        )
+    seen = _write_seen(config.staging, config.run_id, files)
+    stage(config, [], {}, records, len(files), 0, (seen,))
+    manifest = commit_run(config, {"pipeline": round(time.perf_counter() - started, 3)}, started)
+    return BatchResult(manifest, None, {}, records, files)
 
 
 def batch_config(base: RunConfig, now: dt.datetime, sequence: int) -> RunConfig:

@@ -49,6 +49,7 @@ from pipeline.microbatch import (
     describe,
     ingest_batch,
     load_seen,
+    quarantine_failed,
 )
 from pipeline.options import to_run_config
 from transforms.read import input_pattern, is_ignored_name
@@ -99,6 +100,8 @@ class Watcher:
         self._ready: dict[str, tuple[InputFile, float]] = {}
         self._seen: dict[str, tuple[int, float]] = {}
         self._index: LiveIndex | None = None
+        self._failures: dict[str, int] = {}
+        self._last_error: dict[str, str] = {}
         self._sequence = 0
         self.batches = 0
 
@@ -169,19 +172,40 @@ class Watcher:
         if len(self._ready) < settings.max_batch and time.time() - oldest < settings.max_wait_s:
             return []
         ordered = sorted(self._ready.values(), key=lambda item: (item[1], item[0].uri))
+        suspects = [f for f, _ in ordered if f.uri in self._failures]
+        if suspects:
+            return suspects[:1]
         return [f for f, _ in ordered[: settings.max_batch]]
 
     def _ingest(self, files: list[InputFile]) -> None:
+        """Ingests one micro-batch; failing inputs are retried alone, then quarantined.
+
+        After a failed batch each of its files is retried in a batch of its own;
+        a file that fails alone again is committed to quarantine with reason
+        ``internal_error`` (and its raw bytes), so one bad input never blocks the
+        others or the watcher.
+        """
         now = dt.datetime.now(dt.timezone.utc)
         self._sequence += 1
         config = batch_config(self._base, now, self._sequence)
+        isolated = len(files) == 1 and self._failures.get(files[0].uri, 0) >= 2
         try:
-            result = ingest_batch(files, self._index, config)
+            if isolated:
+                error = self._last_error.get(files[0].uri, "unknown error")
+                result = quarantine_failed(files, error, config)
+            else:
+                result = ingest_batch(files, self._index, config)
             self._index.extend(result.index_rows, result.decisions, result.quarantine)
-        except Exception:
+        except Exception as error:
             _LOG.exception("micro-batch %s failed; recovering", config.run_id)
+            for f in files:
+                self._failures[f.uri] = self._failures.get(f.uri, 0) + 1
+                self._last_error[f.uri] = f"{type(error).__name__}: {error}"
             self._after_failure(config)
             return
+        for f in files:
+            self._failures.pop(f.uri, None)
+            self._last_error.pop(f.uri, None)
         self._committed(files)
         _LOG.info("%s", describe(result))
 

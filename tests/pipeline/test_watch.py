@@ -264,3 +264,27 @@ def test_restarts_after_sigterm_and_sigkill_lose_and_double_nothing(sample_dir, 
     assert run_cli("--input", str(inbox), "--output", str(batch)) == 0
     assert dataset_snapshot(out) == dataset_snapshot(batch)
     assert len(load_seen(str(out))) == count
+
+
+def test_an_input_that_breaks_ingestion_is_isolated_then_quarantined(tmp_path, monkeypatch):
+    import pipeline.microbatch as microbatch
+
+    real_normalize = microbatch.normalize_batch
+
+    def normalize_failing_on_poison(batch):
+        if any(raw.uri.endswith("poison.txt") for raw in batch.articles):
+            raise RuntimeError("simulated internal defect")
+        return real_normalize(batch)
+
+    monkeypatch.setattr(microbatch, "normalize_batch", normalize_failing_on_poison)
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for name, words in (("a.txt", "harbour cranes"), ("poison.txt", "x"), ("b.txt", "tram")):
+        _write(inbox / name, f" date 2024-03-28 A short note about {words} in Linz today.\n")
+    with _ThreadWatcher(inbox, out):
+        _wait_for(lambda: _committed_reads(out) == 3)
+    assert set(by_name(articles(out))) == {"a.txt", "b.txt"}
+    [poison] = table(out, "quarantine")
+    assert poison["reason"] == "internal_error"
+    assert "simulated internal defect" in poison["detail"]
+    assert poison["raw_content"] == (inbox / "poison.txt").read_bytes()
