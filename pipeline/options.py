@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import inspect
+import re
 import secrets
 
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -99,6 +101,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "schedule such runs one at a time per output.",
     )
     defaults = DedupConfig()
+    helps = knob_help()
     for field in dataclasses.fields(DedupConfig):
         default = getattr(defaults, field.name)
         flag = field.name.replace("_", "-")
@@ -109,8 +112,29 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
             dest=f"{DEDUP_PREFIX}{field.name}",
             type=kind,
             default=default,
-            help=f"{field.metadata.get('help', 'Dedup knob')} (default {default}).",
+            help=helps.get(field.name, f"Dedup knob (default {default})."),
         )
+
+
+_KNOB_LINE = re.compile(r"^    (\w+(?:, \w+)*): (.*)$")
+
+
+def knob_help() -> dict[str, str]:
+    """One help text per ``DedupConfig`` field, read from its documented attribute list."""
+    helps: dict[str, str] = {}
+    names: list[str] = []
+    for line in (inspect.getdoc(DedupConfig) or "").splitlines():
+        match = _KNOB_LINE.match(line)
+        if match:
+            names = match.group(1).split(", ")
+            for name in names:
+                helps[name] = match.group(2).strip()
+        elif line.startswith("        ") and names:
+            for name in names:
+                helps[name] += " " + line.strip()
+        else:
+            names = []
+    return helps
 
 
 def _arg_type(default):

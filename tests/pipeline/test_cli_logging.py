@@ -63,3 +63,14 @@ def test_json_mode_emits_parseable_events(sample_dir, tmp_path):
     assert failed.returncode == 1
     [error] = [json.loads(line) for line in failed.stderr.splitlines() if line.strip()]
     assert error["event"] == "error" and "missing" in error["message"]
+
+
+def test_run_help_explains_every_dedup_knob():
+    import dataclasses
+
+    from pipeline.options import knob_help
+    from transforms.core.similarity import DedupConfig
+
+    helps = knob_help()
+    for field in dataclasses.fields(DedupConfig):
+        assert len(helps.get(field.name, "")) > 15, field.name
