@@ -57,6 +57,29 @@ _SEED_HEADER = re.compile(r"\s*date (\d{4}-\d{2}-\d{2})\s")
 _TEMPLATED = re.compile(r"\b(shr|qtly div|qtly|div|net|revs|sales)\b[^\n]*\bvs\b", re.I)
 
 
+def assign_canonicals(
+    order_key: list, content_hashes: list[str], matches: dict[int, list[tuple[int, Match]]]
+) -> tuple[list[int], list[str | None]]:
+    """Each document's canonical and merge method, visiting documents in canonical order.
+
+    Identical content follows its first copy; otherwise a document joins the best kept
+    document it was verified against (exact, then near, then story; higher similarity).
+    """
+    canonical = list(range(len(content_hashes)))
+    method: list[str | None] = [None] * len(content_hashes)
+    first_copy: dict[str, int] = {}
+    for doc in sorted(range(len(content_hashes)), key=order_key.__getitem__):
+        twin = first_copy.setdefault(content_hashes[doc], doc)
+        if twin != doc:
+            canonical[doc], method[doc] = canonical[twin], "exact"
+            continue
+        options = [(m, c) for c, m in matches.get(doc, ()) if canonical[c] == c]
+        if options:
+            match, best = min(options, key=lambda o: (_TIER_RANK[o[0].method], -o[0].similarity))
+            canonical[doc], method[doc] = best, match.method
+    return canonical, method
+
+
 def clean(text: str) -> str:
     return unicodedata.normalize("NFKC", html.unescape(text)).strip()
 
@@ -90,18 +113,7 @@ def cluster(features: list[Features], config: DedupConfig) -> tuple[list[int], d
         match = verify(features[first], features[second], config)
         if match is not None:
             matches[second].append((first, match))
-    canonical = list(range(len(features)))
-    method: list[str | None] = [None] * len(features)
-    first_copy: dict[str, int] = {}
-    for doc in sorted(range(len(features)), key=order_key.__getitem__):
-        twin = first_copy.setdefault(features[doc].content_hash, doc)
-        if twin != doc:
-            canonical[doc], method[doc] = canonical[twin], "exact"
-            continue
-        options = [(m, c) for c, m in matches.get(doc, ()) if canonical[c] == c]
-        if options:
-            match, best = min(options, key=lambda o: (_TIER_RANK[o[0].method], -o[0].similarity))
-            canonical[doc], method[doc] = best, match.method
+    canonical, method = assign_canonicals(order_key, [f.content_hash for f in features], matches)
     stats = {
         "candidate_pairs": len(pairs),
         "verified_pairs": sum(len(v) for v in matches.values()),

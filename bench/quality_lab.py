@@ -33,6 +33,7 @@ import xxhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.quality_core import assign_canonicals  # noqa: E402
 from transforms.core.canonical import epoch_days  # noqa: E402
 from transforms.core.dates import split_date_header  # noqa: E402
 from transforms.core.entities import ENTITY_STOP
@@ -51,7 +52,6 @@ from transforms.core.tokens import tokenize  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEMEVAL_DAY = (dt.date(2020, 1, 1) - dt.date(1970, 1, 1)).days
-_TIER_RANK = {"exact": 0, "near": 1, "story": 2}
 _TEMPLATED = re.compile(r"\b(shr|qtly div|qtly|div|net|revs|sales)\b[^\n]*\bvs\b", re.I)
 
 # --------------------------------------------------------------------------- story features
@@ -482,18 +482,7 @@ def cluster(corpus: Corpus, v: Variant, cfg: DedupConfig) -> tuple[list[int], li
         if m is not None:
             matches[second].append((first, m))
     verify_us = (time.perf_counter() - started) / max(len(pairs), 1) * 1e6
-    canonical = list(range(len(feats)))
-    method: list[str | None] = [None] * len(feats)
-    first_copy: dict[str, int] = {}
-    for doc in sorted(range(len(feats)), key=order_key.__getitem__):
-        twin = first_copy.setdefault(feats[doc].content_hash, doc)
-        if twin != doc:
-            canonical[doc], method[doc] = canonical[twin], "exact"
-            continue
-        options = [(m, c) for c, m in matches.get(doc, ()) if canonical[c] == c]
-        if options:
-            m, best = min(options, key=lambda o: (_TIER_RANK[o[0].method], -o[0].similarity))
-            canonical[doc], method[doc] = best, m.method
+    canonical, method = assign_canonicals(order_key, [f.content_hash for f in feats], matches)
     stats = {
         "candidate_pairs": len(pairs),
         "verify_us_per_pair": round(verify_us, 1),
