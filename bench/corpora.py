@@ -221,7 +221,7 @@ def _newsingest_command() -> list[str]:
     script = Path(sys.executable).with_name("newsingest")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "pipeline.cli"]
+    return [sys.executable, "-m", "newsingest.pipeline.cli"]
 
 
 def run_newsingest(

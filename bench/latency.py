@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     steady, burst = files[:steady_count], files[steady_count:]
     load_before = os.getloadavg()
 
-    command = [sys.executable, "-m", "pipeline.cli", "watch", "--input", str(inbox)]
+    command = [sys.executable, "-m", "newsingest.pipeline.cli", "watch", "--input", str(inbox)]
     command += ["--output", str(out), "--interval", str(args.interval)]
     command += ["--settle", str(args.settle)]
     log_path = work / "watch.log"

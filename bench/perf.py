@@ -79,7 +79,7 @@ def run_measured(command: list[str], log: Path) -> dict:
 
 def _newsingest() -> list[str]:
     script = Path(sys.executable).with_name("newsingest")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "newsingest.pipeline.cli"]
 
 
 def run_newsingest(inputs: Path, output: Path, run_id: str, extra: list[str], log: Path) -> dict:

@@ -40,7 +40,7 @@ import xxhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from transforms.core.similarity import (  # noqa: E402
+from newsingest.transforms.core.similarity import (  # noqa: E402
     DedupConfig,
     Features,
     Match,
@@ -48,7 +48,7 @@ from transforms.core.similarity import (  # noqa: E402
     compute_features,
     verify,
 )
-from transforms.core.tokens import tokenize  # noqa: E402
+from newsingest.transforms.core.tokens import tokenize  # noqa: E402
 
 EPOCH = dt.date(1970, 1, 1)
 SEMEVAL_DAY = (dt.date(2020, 1, 1) - EPOCH).days

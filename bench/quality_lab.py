@@ -34,11 +34,11 @@ import xxhash
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.quality_core import assign_canonicals  # noqa: E402
-from transforms.core.canonical import epoch_days  # noqa: E402
-from transforms.core.dates import split_date_header  # noqa: E402
-from transforms.core.entities import ENTITY_STOP
-from transforms.core.minhash import LshParams, band_keys, signatures  # noqa: E402
-from transforms.core.similarity import (  # noqa: E402
+from newsingest.transforms.core.canonical import epoch_days  # noqa: E402
+from newsingest.transforms.core.dates import split_date_header  # noqa: E402
+from newsingest.transforms.core.entities import ENTITY_STOP
+from newsingest.transforms.core.minhash import LshParams, band_keys, signatures  # noqa: E402
+from newsingest.transforms.core.similarity import (  # noqa: E402
     STOP_WORDS,
     DedupConfig,
     Features,
@@ -47,8 +47,8 @@ from transforms.core.similarity import (  # noqa: E402
     compute_features,
     verify,
 )
-from transforms.core.text import clean_text, content_hash, strip_boilerplate  # noqa: E402
-from transforms.core.tokens import tokenize  # noqa: E402
+from newsingest.transforms.core.text import clean_text, content_hash, strip_boilerplate  # noqa: E402
+from newsingest.transforms.core.tokens import tokenize  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEMEVAL_DAY = (dt.date(2020, 1, 1) - dt.date(1970, 1, 1)).days

@@ -18,11 +18,11 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
-from pipeline.load import committed_runs
-from schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
-from transforms.core.dates import split_date_header
-from transforms.core.decoding import Rejected, decode_text, decompress
-from transforms.core.text import clean_text, content_hash, detect_title
+from newsingest.pipeline.load import committed_runs
+from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
+from newsingest.transforms.core.dates import split_date_header
+from newsingest.transforms.core.decoding import Rejected, decode_text, decompress
+from newsingest.transforms.core.text import clean_text, content_hash, detect_title
 
 __all__ = ["Cluster", "ReportData", "Snippet", "UnknownRunError", "collect", "snippet"]
 
@@ -235,7 +235,7 @@ def collect(
     """Reads what the report shows for one run (default: the latest) or all runs.
 
     Raises:
-        pipeline.load.DatasetNotFoundError: no dataset at ``output``.
+        newsingest.pipeline.load.DatasetNotFoundError: no dataset at ``output``.
         UnknownRunError: ``run_id`` is not a committed run.
     """
     output = output.rstrip("/")

@@ -6,11 +6,11 @@ import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import RUN_REPORT, commit_in_pipeline
-from pipeline.config import RunConfig
-from pipeline.dataset import DatasetState
-from transforms.dedup import FindDuplicates
-from transforms.index import (
+from newsingest.pipeline.commit import RUN_REPORT, commit_in_pipeline
+from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.dataset import DatasetState
+from newsingest.transforms.dedup import FindDuplicates
+from newsingest.transforms.index import (
     CollectBandKeys,
     ReadIngestedKeys,
     ReadPriorCandidates,
@@ -18,10 +18,10 @@ from transforms.index import (
     SkipIngested,
     SkipQuarantined,
 )
-from transforms.normalize import NormalizeArticles
-from transforms.read import ReadArticles
-from transforms.signatures import ComputeSignatures
-from transforms.write import WriteDataset, WrittenFile
+from newsingest.transforms.normalize import NormalizeArticles
+from newsingest.transforms.read import ReadArticles
+from newsingest.transforms.signatures import ComputeSignatures
+from newsingest.transforms.write import WriteDataset, WrittenFile
 
 __all__ = ["build_pipeline", "skip_ingested_before", "write_run_report"]
 

@@ -15,26 +15,26 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
-from pipeline import BEAM_IMPORT_NOISE
-from pipeline.build import build_pipeline
-from pipeline.commit import commit_run, read_json, recover
-from pipeline.config import RunConfig
-from pipeline.dataset import inspect
-from pipeline.lock import DatasetLock
-from pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
-from transforms.read import input_pattern, read_file_refs
-from transforms.timing import STAGE_NAMESPACE
+from newsingest.pipeline import BEAM_IMPORT_NOISE
+from newsingest.pipeline.build import build_pipeline
+from newsingest.pipeline.commit import commit_run, read_json, recover
+from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.dataset import inspect
+from newsingest.pipeline.lock import DatasetLock
+from newsingest.pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
+from newsingest.transforms.read import input_pattern, read_file_refs
+from newsingest.transforms.timing import STAGE_NAMESPACE
 
 __all__ = ["main", "run"]
 
 # Sub-commands: name -> (module with ``main(argv) -> int``, one-line summary).
 COMMANDS = {
-    "run": ("pipeline.cli", "ingest a batch of files into a dataset"),
-    "watch": ("pipeline.watch", "ingest files continuously as they land"),
-    "runs": ("pipeline.runs", "list a dataset's committed runs with their counts"),
-    "compact": ("pipeline.compact", "merge small files of a dataset, atomically"),
-    "load": ("pipeline.load", "load a dataset into a warehouse (duckdb) incrementally"),
-    "report": ("pipeline.report", "write a self-contained HTML report of a run"),
+    "run": ("newsingest.pipeline.cli", "ingest a batch of files into a dataset"),
+    "watch": ("newsingest.pipeline.watch", "ingest files continuously as they land"),
+    "runs": ("newsingest.pipeline.runs", "list a dataset's committed runs with their counts"),
+    "compact": ("newsingest.pipeline.compact", "merge small files of a dataset, atomically"),
+    "load": ("newsingest.pipeline.load", "load a dataset into a warehouse (duckdb) incrementally"),
+    "report": ("newsingest.pipeline.report", "write a self-contained HTML report of a run"),
 }
 
 
@@ -274,7 +274,7 @@ def _run_command(argv: list[str]) -> int:
 def run_main(argv: list[str]) -> int:
     """``newsingest run`` (``--streaming``: the streaming pipeline of ``pipeline.streaming``)."""
     if "--streaming" in argv:
-        from pipeline.streaming import run_streaming
+        from newsingest.pipeline.streaming import run_streaming
 
         return run_streaming(argv)
     return _run_command(argv)

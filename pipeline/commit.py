@@ -27,10 +27,10 @@ import time
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.config import RunConfig
-from pipeline.dataset import INDEX_SETTINGS, index_settings
-from pipeline.fsutil import delete_tree, is_local
-from transforms.core.crashpoints import crash_point
+from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.dataset import INDEX_SETTINGS, index_settings
+from newsingest.pipeline.fsutil import delete_tree, is_local
+from newsingest.transforms.core.crashpoints import crash_point
 
 __all__ = [
     "AccountingError",

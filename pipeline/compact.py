@@ -24,11 +24,11 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import COMMIT_PLAN, apply_plan, recover, write_json
-from pipeline.fsutil import ExchangeUnsupported, delete_tree, exchange_paths, is_local
-from pipeline.lock import DatasetLock, LockedError
-from schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
-from transforms.write import write_parquet
+from newsingest.pipeline.commit import COMMIT_PLAN, apply_plan, recover, write_json
+from newsingest.pipeline.fsutil import ExchangeUnsupported, delete_tree, exchange_paths, is_local
+from newsingest.pipeline.lock import DatasetLock, LockedError
+from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
+from newsingest.transforms.write import write_parquet
 
 __all__ = ["compact", "main"]
 

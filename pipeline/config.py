@@ -7,8 +7,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from transforms.core.similarity import DedupConfig
-from transforms.progress import ProgressSettings
+from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.progress import ProgressSettings
 
 __all__ = ["RunConfig"]
 

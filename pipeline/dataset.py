@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from apache_beam.io.filesystems import FileSystems
 
-from transforms.core import feature_codec
-from transforms.core.similarity import DedupConfig
+from newsingest.transforms.core import feature_codec
+from newsingest.transforms.core.similarity import DedupConfig
 
 __all__ = ["DatasetState", "IncompatibleIndexError", "inspect", "index_settings"]
 
@@ -47,7 +47,7 @@ class DatasetState:
 
 def inspect(root: str, dedup: DedupConfig) -> DatasetState:
     """The state of ``root``; raises IncompatibleIndexError on other dedup settings."""
-    from pipeline.commit import read_json
+    from newsingest.pipeline.commit import read_json
 
     state = DatasetState(
         root=root,

@@ -23,8 +23,8 @@ import duckdb
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.runs import list_runs
-from schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
+from newsingest.pipeline.runs import list_runs
+from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
 
 __all__ = [
     "DatasetNotFoundError",

@@ -12,7 +12,7 @@ import time
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.fsutil import is_local
+from newsingest.pipeline.fsutil import is_local
 
 __all__ = ["DatasetLock", "LockedError"]
 

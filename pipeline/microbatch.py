@@ -44,21 +44,21 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.build import write_run_report
-from pipeline.commit import commit_run, write_json
-from pipeline.config import RunConfig
-from transforms.core import feature_codec
-from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
-from transforms.core.similarity import DedupConfig, FeatureTable, verify_pairs
-from transforms.index import (
+from newsingest.pipeline.build import write_run_report
+from newsingest.pipeline.commit import commit_run, write_json
+from newsingest.pipeline.config import RunConfig
+from newsingest.transforms.core import feature_codec
+from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from newsingest.transforms.core.similarity import DedupConfig, FeatureTable, verify_pairs
+from newsingest.transforms.index import (
     content_key,
     index_table,
     quarantine_fingerprint,
     quarantine_fingerprints,
 )
-from transforms.normalize import normalize_batch
-from transforms.read import read_file
-from transforms.records import (
+from newsingest.transforms.normalize import normalize_batch
+from newsingest.transforms.read import read_file
+from newsingest.transforms.records import (
     ArticleBatch,
     FeatureBatch,
     FileRef,
@@ -67,8 +67,8 @@ from transforms.records import (
     RawBatch,
     quarantine_table,
 )
-from transforms.signatures import feature_batch
-from transforms.write import WrittenFile, split_batch, write_table_files
+from newsingest.transforms.signatures import feature_batch
+from newsingest.transforms.write import WrittenFile, split_batch, write_table_files
 
 __all__ = [
     "WATCH_FOLDER",

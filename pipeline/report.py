@@ -16,10 +16,10 @@ from html import escape
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline._report_data import NO_DATE, Cluster, ReportData, UnknownRunError, collect
-from pipeline._report_svg import PALETTE, bar_chart, column_chart, legend
-from pipeline.load import DatasetNotFoundError
-from transforms.core.decoding import REASONS
+from newsingest.pipeline._report_data import NO_DATE, Cluster, ReportData, UnknownRunError, collect
+from newsingest.pipeline._report_svg import PALETTE, bar_chart, column_chart, legend
+from newsingest.pipeline.load import DatasetNotFoundError
+from newsingest.transforms.core.decoding import REASONS
 
 __all__ = ["main", "render", "write_report"]
 

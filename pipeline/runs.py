@@ -8,7 +8,7 @@ import sys
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.commit import read_json
+from newsingest.pipeline.commit import read_json
 
 __all__ = ["list_runs", "main"]
 

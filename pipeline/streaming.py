@@ -40,21 +40,21 @@ from apache_beam.transforms import window
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
-from pipeline.build import skip_ingested_before
-from pipeline.commit import commit_in_pipeline, recover
-from pipeline.config import RunConfig
-from pipeline.dataset import DatasetState, inspect
-from pipeline.lock import DatasetLock
-from pipeline.microbatch import stage
-from pipeline.options import NewsIngestOptions, to_run_config
-from transforms.index import (
+from newsingest.pipeline.build import skip_ingested_before
+from newsingest.pipeline.commit import commit_in_pipeline, recover
+from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.dataset import DatasetState, inspect
+from newsingest.pipeline.lock import DatasetLock
+from newsingest.pipeline.microbatch import stage
+from newsingest.pipeline.options import NewsIngestOptions, to_run_config
+from newsingest.transforms.index import (
     index_table,
 )
-from transforms.normalize import normalize_batch
-from transforms.read import input_pattern, read_file
-from transforms.records import QuarantineRecord, RawArticle, RawBatch
-from transforms.signatures import feature_batch
-from transforms.stream_dedup import DedupFiles, PriorIndex, StreamDedup
+from newsingest.transforms.normalize import normalize_batch
+from newsingest.transforms.read import input_pattern, read_file
+from newsingest.transforms.records import QuarantineRecord, RawArticle, RawBatch
+from newsingest.transforms.signatures import feature_batch
+from newsingest.transforms.stream_dedup import DedupFiles, PriorIndex, StreamDedup
 
 __all__ = ["StreamingSettings", "build_streaming_pipeline", "run_streaming"]
 
@@ -263,7 +263,7 @@ def run_streaming(argv: list[str]) -> int:
     except ValueError as error:
         print(f"newsingest run --streaming: error: {error}", file=sys.stderr)
         return 2
-    from pipeline.cli import _runner
+    from newsingest.pipeline.cli import _runner
 
     with DatasetLock(config.output, owner=f"streaming {config.run_id}"):
         recover(config.output)

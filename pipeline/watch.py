@@ -38,11 +38,11 @@ import time
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.commit import recover
-from pipeline.config import RunConfig
-from pipeline.dataset import inspect
-from pipeline.lock import DatasetLock, LockedError
-from pipeline.microbatch import (
+from newsingest.pipeline.commit import recover
+from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.dataset import inspect
+from newsingest.pipeline.lock import DatasetLock, LockedError
+from newsingest.pipeline.microbatch import (
     InputFile,
     LiveIndex,
     batch_config,
@@ -51,9 +51,9 @@ from pipeline.microbatch import (
     load_seen,
     quarantine_failed,
 )
-from pipeline.options import to_run_config
-from transforms.read import input_pattern, is_ignored_name
-from transforms.stream_dedup import Observation, observe
+from newsingest.pipeline.options import to_run_config
+from newsingest.transforms.read import input_pattern, is_ignored_name
+from newsingest.transforms.stream_dedup import Observation, observe
 
 __all__ = ["Watcher", "WatchSettings", "main"]
 
@@ -268,7 +268,7 @@ def main(argv: list[str]) -> int:
     """``newsingest watch``: runs until SIGINT/SIGTERM; 0 on a clean stop."""
     args, rest = _parser().parse_known_args(argv)
     _LOG.setLevel(logging.INFO)
-    logging.getLogger("pipeline.microbatch").setLevel(logging.INFO)
+    logging.getLogger("newsingest.pipeline.microbatch").setLevel(logging.INFO)
     try:
         settings = WatchSettings(args.interval, args.settle, args.max_batch, args.max_wait)
         base = to_run_config(

@@ -5,7 +5,7 @@ from data. See ``schemas/SCHEMAS.md`` for the column reference and the
 versioning policy.
 """
 
-from schemas.tables import (
+from newsingest.schemas.tables import (
     ARTICLES,
     DUPLICATES,
     INDEX,

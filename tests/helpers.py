@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.cli import main
+from newsingest.pipeline.cli import main
 
 
 def run_cli(*args: str) -> int:

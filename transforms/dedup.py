@@ -25,11 +25,16 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
-from transforms.core.crashpoints import crash_point
-from transforms.core.similarity import DedupConfig, FeatureTable, candidate_keys, verify_pairs
-from transforms.records import FeatureBatch
-from transforms.timing import stage_timer
+from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.core.similarity import (
+    DedupConfig,
+    FeatureTable,
+    candidate_keys,
+    verify_pairs,
+)
+from newsingest.transforms.records import FeatureBatch
+from newsingest.transforms.timing import stage_timer
 
 __all__ = ["FindDuplicates", "decisions_by_key"]
 

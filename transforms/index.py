@@ -27,12 +27,12 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas import INDEX
-from transforms.core import feature_codec
-from transforms.core.canonical import article_id
-from transforms.core.clustering import Decision
-from transforms.core.similarity import FeatureTable
-from transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
+from newsingest.schemas import INDEX
+from newsingest.transforms.core import feature_codec
+from newsingest.transforms.core.canonical import article_id
+from newsingest.transforms.core.clustering import Decision
+from newsingest.transforms.core.similarity import FeatureTable
+from newsingest.transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
 __all__ = [
     "INDEX_FOLDER",

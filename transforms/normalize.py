@@ -9,13 +9,18 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from transforms.core.canonical import article_id, article_key
-from transforms.core.dates import DATE_INVALID, DATE_MISSING, split_date_header
-from transforms.core.text import clean_text, content_hash, detect_title, strip_boilerplate
-from transforms.progress import ProgressSettings, report
-from transforms.read import QUARANTINE_TAG
-from transforms.records import ArticleBatch, QuarantineRecord, RawBatch
-from transforms.timing import stage_timer
+from newsingest.transforms.core.canonical import article_id, article_key
+from newsingest.transforms.core.dates import DATE_INVALID, DATE_MISSING, split_date_header
+from newsingest.transforms.core.text import (
+    clean_text,
+    content_hash,
+    detect_title,
+    strip_boilerplate,
+)
+from newsingest.transforms.progress import ProgressSettings, report
+from newsingest.transforms.read import QUARANTINE_TAG
+from newsingest.transforms.records import ArticleBatch, QuarantineRecord, RawBatch
+from newsingest.transforms.timing import stage_timer
 
 __all__ = ["NormalizeArticles", "normalize_batch"]
 

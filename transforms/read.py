@@ -14,11 +14,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PBegin
 
-from transforms.core.crashpoints import crash_point
-from transforms.core.decoding import Rejected, decode_text, decompress
-from transforms.progress import ProgressSettings, report, report_total
-from transforms.records import FileChunk, FileRef, QuarantineRecord, RawArticle, RawBatch
-from transforms.timing import stage_timer
+from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.core.decoding import Rejected, decode_text, decompress
+from newsingest.transforms.progress import ProgressSettings, report, report_total
+from newsingest.transforms.records import FileChunk, FileRef, QuarantineRecord, RawArticle, RawBatch
+from newsingest.transforms.timing import stage_timer
 
 __all__ = [
     "ReadArticles",

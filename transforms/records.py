@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from schemas import ARTICLES, QUARANTINE
+from newsingest.schemas import ARTICLES, QUARANTINE
 
 __all__ = [
     "FileRef",

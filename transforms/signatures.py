@@ -5,11 +5,11 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
-from transforms.core.canonical import epoch_days, rank
-from transforms.core.similarity import DedupConfig, candidate_keys, compute_features
-from transforms.progress import ProgressSettings, report
-from transforms.records import ArticleBatch, FeatureBatch
-from transforms.timing import stage_timer
+from newsingest.transforms.core.canonical import epoch_days, rank
+from newsingest.transforms.core.similarity import DedupConfig, candidate_keys, compute_features
+from newsingest.transforms.progress import ProgressSettings, report
+from newsingest.transforms.records import ArticleBatch, FeatureBatch
+from newsingest.transforms.timing import stage_timer
 
 __all__ = ["ComputeSignatures", "feature_batch"]
 

@@ -27,11 +27,11 @@ from apache_beam.transforms.userstate import (
     on_timer,
 )
 
-from transforms.core import feature_codec
-from transforms.core.clustering import Decision
-from transforms.core.similarity import DedupConfig, verify
-from transforms.read import is_ignored_name
-from transforms.records import FeatureBatch, FileRef
+from newsingest.transforms.core import feature_codec
+from newsingest.transforms.core.clustering import Decision
+from newsingest.transforms.core.similarity import DedupConfig, verify
+from newsingest.transforms.read import is_ignored_name
+from newsingest.transforms.records import FeatureBatch, FileRef
 
 __all__ = ["DedupFiles", "Observation", "PriorIndex", "StreamDedup", "choose", "observe"]
 

@@ -14,13 +14,13 @@ import pyarrow.parquet as pq
 import xxhash
 from apache_beam.io.filesystems import FileSystems
 
-from schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
-from transforms.core.canonical import article_id
-from transforms.core.clustering import Decision
-from transforms.core.crashpoints import crash_point
-from transforms.index import index_table
-from transforms.records import ArticleBatch, FeatureBatch, quarantine_table
-from transforms.timing import stage_timer
+from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
+from newsingest.transforms.core.canonical import article_id
+from newsingest.transforms.core.clustering import Decision
+from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.index import index_table
+from newsingest.transforms.records import ArticleBatch, FeatureBatch, quarantine_table
+from newsingest.transforms.timing import stage_timer
 
 __all__ = [
     "WriteDataset",

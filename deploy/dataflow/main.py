@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from pipeline.cli import main as cli_main
+from newsingest.pipeline.cli import main as cli_main
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,8 +18,8 @@ from pathlib import Path
 import apache_beam
 import pytest
 
-import pipeline.cli
-from pipeline.options import add_run_arguments
+import newsingest.pipeline.cli
+from newsingest.pipeline.options import add_run_arguments
 from tests.conftest import ROOT, SAMPLE_DIR
 
 DEPLOY = ROOT / "deploy"
@@ -115,7 +115,7 @@ def test_metadata_regexes(name, value, valid):
 def test_flex_main_compiles_and_delegates_to_the_cli(monkeypatch, tmp_path):
     py_compile.compile(str(MAIN_PY), cfile=str(tmp_path / "main.pyc"), doraise=True)
     module = _load_main_py()
-    assert module.cli_main is pipeline.cli.main
+    assert module.cli_main is newsingest.pipeline.cli.main
     calls = []
     monkeypatch.setattr(module, "cli_main", lambda argv: calls.append(argv) or 7)
     assert module.main(["--input=gs://b/x/**", "--output=gs://b/out"]) == 7

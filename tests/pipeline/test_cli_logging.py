@@ -9,7 +9,7 @@ import sys
 
 def _run(*args: str):
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", *args],
+        [sys.executable, "-m", "newsingest.pipeline.cli", "run", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -68,8 +68,8 @@ def test_json_mode_emits_parseable_events(sample_dir, tmp_path):
 def test_run_help_explains_every_dedup_knob():
     import dataclasses
 
-    from pipeline.options import knob_help
-    from transforms.core.similarity import DedupConfig
+    from newsingest.pipeline.options import knob_help
+    from newsingest.transforms.core.similarity import DedupConfig
 
     helps = knob_help()
     for field in dataclasses.fields(DedupConfig):

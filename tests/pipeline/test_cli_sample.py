@@ -7,7 +7,7 @@ import datetime as dt
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from schemas import ARTICLES, DUPLICATES, QUARANTINE, schema_of_file
+from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, schema_of_file
 from tests.helpers import articles, by_name, manifests, run_cli, table
 
 EXPECTED_KEPT = {
@@ -173,7 +173,7 @@ def test_many_shards_split_flat_tables_but_keep_the_rows(sample_dir, tmp_path):
 
 
 def test_large_local_runs_default_to_two_worker_processes():
-    from pipeline.cli import MULTI_PROCESS_FROM_FILES, local_workers
+    from newsingest.pipeline.cli import MULTI_PROCESS_FROM_FILES, local_workers
 
     assert local_workers(12, cpus=8) == 1
     assert local_workers(MULTI_PROCESS_FROM_FILES, cpus=8) == 2

@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from pipeline.cli import main
+from newsingest.pipeline.cli import main
 from tests.helpers import articles, run_cli, table
 
 GOOD = " date 2024-03-{day:02d} Story number {n} about the {topic} with its own words {n}.\n"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from newsingest.transforms.core.crashpoints import ENV_VAR
 from tests.helpers import articles, dataset_snapshot, manifests
-from transforms.core.crashpoints import ENV_VAR
 
 
 def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
@@ -22,7 +22,7 @@ def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "newsingest.pipeline.cli",
             "run",
             "--input",
             str(sample_dir),

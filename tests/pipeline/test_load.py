@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import main
+from newsingest.pipeline.cli import main
 from tests.helpers import articles, run_cli, table
 
 SECOND_BATCH = {

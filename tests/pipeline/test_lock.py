@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from pipeline.lock import DatasetLock, LockedError
+from newsingest.pipeline.lock import DatasetLock, LockedError
 from tests.helpers import articles, run_cli
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from newsingest.pipeline.cli import main
 from tests.helpers import articles, by_name, run_cli
 
 

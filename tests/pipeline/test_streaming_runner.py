@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline.cli import main
+from newsingest.pipeline.cli import main
 from tests.helpers import articles, by_name, manifests, run_cli, table
 
 VOLATILE = {"run_id", "ingested_at"}

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import RunConfig
-from pipeline.microbatch import LiveIndex, load_seen
-from pipeline.watch import Watcher, WatchSettings
+from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.microbatch import LiveIndex, load_seen
+from newsingest.pipeline.watch import Watcher, WatchSettings
+from newsingest.transforms.core.crashpoints import ENV_VAR
+from newsingest.transforms.stream_dedup import Observation, observe
 from tests.helpers import articles, by_name, dataset_snapshot, manifests, run_cli, table
-from transforms.core.crashpoints import ENV_VAR
-from transforms.stream_dedup import Observation, observe
 
 SETTLE = 0.4
 TRAM = (
@@ -221,7 +221,7 @@ def _watch_process(inbox: Path, out: Path, crash_at: str | None = None) -> subpr
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     if crash_at:
         env[ENV_VAR] = crash_at
-    command = [sys.executable, "-m", "pipeline.cli", "watch", "--input", str(inbox)]
+    command = [sys.executable, "-m", "newsingest.pipeline.cli", "watch", "--input", str(inbox)]
     command += ["--output", str(out), "--interval", "0.05", "--settle", str(SETTLE)]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -267,7 +267,7 @@ def test_restarts_after_sigterm_and_sigkill_lose_and_double_nothing(sample_dir, 
 
 
 def test_an_input_that_breaks_ingestion_is_isolated_then_quarantined(tmp_path, monkeypatch):
-    import pipeline.microbatch as microbatch
+    import newsingest.pipeline.microbatch as microbatch
 
     real_normalize = microbatch.normalize_batch
 

@@ -10,11 +10,11 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.core.canonical import rank
-from transforms.core.similarity import DedupConfig, compute_features
-from transforms.core.text import content_hash
-from transforms.dedup import FindDuplicates
-from transforms.records import FeatureBatch
+from newsingest.transforms.core.canonical import rank
+from newsingest.transforms.core.similarity import DedupConfig, compute_features
+from newsingest.transforms.core.text import content_hash
+from newsingest.transforms.dedup import FindDuplicates
+from newsingest.transforms.records import FeatureBatch
 
 BASE = (
     "The city council of Graz approved a new tram line on Tuesday linking the main station "

@@ -13,12 +13,12 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 
-from transforms.core.clustering import Decision
-from transforms.core.similarity import DedupConfig
-from transforms.normalize import normalize_batch
-from transforms.records import RawArticle, RawBatch
-from transforms.signatures import feature_batch
-from transforms.stream_dedup import DedupFiles, StreamDedup, _Partner, choose
+from newsingest.transforms.core.clustering import Decision
+from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.normalize import normalize_batch
+from newsingest.transforms.records import RawArticle, RawBatch
+from newsingest.transforms.signatures import feature_batch
+from newsingest.transforms.stream_dedup import DedupFiles, StreamDedup, _Partner, choose
 
 CONFIG = DedupConfig()
 WAVES = [

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from transforms.core.tokens import _NO_SPACE_SCRIPTS
+from newsingest.transforms.core.tokens import _NO_SPACE_SCRIPTS
 
 __all__ = [
     "ENTITY_STOP",

@@ -46,15 +46,15 @@ from itertools import chain, repeat
 import numpy as np
 import xxhash
 
-from transforms.core import entities
-from transforms.core.minhash import (
+from newsingest.transforms.core import entities
+from newsingest.transforms.core.minhash import (
     EMPTY_VALUE,
     LshParams,
     band_keys,
     lsh_params,
     signatures_flat,
 )
-from transforms.core.tokens import MAX_NGRAM, TOKEN_SEED, shingle_hashes, tokenize
+from newsingest.transforms.core.tokens import MAX_NGRAM, TOKEN_SEED, shingle_hashes, tokenize
 
 __all__ = [
     "DedupConfig",

@@ -11,9 +11,9 @@ from collections import Counter
 
 import numpy as np
 
-from transforms.core import entities
-from transforms.core.minhash import signatures
-from transforms.core.similarity import (
+from newsingest.transforms.core import entities
+from newsingest.transforms.core.minhash import signatures
+from newsingest.transforms.core.similarity import (
     _BIGRAM_MIX,
     _CHAR_WEIGHT_CLASS,
     _KIND_CHAR,
@@ -25,7 +25,7 @@ from transforms.core.similarity import (
     Features,
     _token_entry,
 )
-from transforms.core.tokens import _NO_SPACE_SCRIPTS, shingle_hashes, tokenize
+from newsingest.transforms.core.tokens import _NO_SPACE_SCRIPTS, shingle_hashes, tokenize
 
 _MASK64 = (1 << 64) - 1
 _MIX = [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9]

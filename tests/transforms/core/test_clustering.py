@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 
 
 def _u64(values):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.core.dates import (
+from newsingest.transforms.core.dates import (
     DATE_INVALID,
     DATE_MISSING,
     DATE_PARSED,

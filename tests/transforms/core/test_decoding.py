@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.core.decoding import REASONS, Rejected, decode_text, decompress
+from newsingest.transforms.core.decoding import REASONS, Rejected, decode_text, decompress
 
 SEEDS = sorted(Path("/work/shared/seeds").glob("*.txt"))
 needs_seeds = pytest.mark.skipif(not SEEDS, reason="/work/shared/seeds not available")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from newsingest.transforms.core import entities
+from newsingest.transforms.core.similarity import STOP_WORDS, DedupConfig, compute_features
+from newsingest.transforms.core.tokens import tokenize
 from tests.transforms.core.reference_features import reference_entities
-from transforms.core import entities
-from transforms.core.similarity import STOP_WORDS, DedupConfig, compute_features
-from transforms.core.tokens import tokenize
 
 CONFIG = DedupConfig()
 

@@ -10,17 +10,17 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from tests.conftest import CORPORA_DIR, SAMPLE_DIR
-from tests.transforms.core.reference_features import reference_features
-from tests.transforms.core.test_similarity import EARNINGS_A, STORY_A, STORY_B
-from transforms.core.similarity import (
+from newsingest.transforms.core.similarity import (
     DedupConfig,
     FeatureTable,
     compute_features,
     verify,
     verify_pairs,
 )
-from transforms.core.text import content_hash
+from newsingest.transforms.core.text import content_hash
+from tests.conftest import CORPORA_DIR, SAMPLE_DIR
+from tests.transforms.core.reference_features import reference_features
+from tests.transforms.core.test_similarity import EARNINGS_A, STORY_A, STORY_B
 
 LONG = (
     "The regional council approved a 4.8 kilometre tram line with nine stops on Tuesday, "

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from transforms.core.minhash import EMPTY_VALUE, band_keys, lsh_params, signatures
-from transforms.core.tokens import shingle_hashes, token_hashes, tokenize
+from newsingest.transforms.core.minhash import EMPTY_VALUE, band_keys, lsh_params, signatures
+from newsingest.transforms.core.tokens import shingle_hashes, token_hashes, tokenize
 
 
 def _reference_signature(shingles: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
@@ -76,7 +76,7 @@ def test_band_keys_match_iff_band_values_match():
 
 @pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 2), (33, 99)])
 def test_permutations_are_datasketchs(num_perm, seed):
-    from transforms.core.minhash import permutations
+    from newsingest.transforms.core.minhash import permutations
 
     a, b = permutations(num_perm, seed)
     expected_a, expected_b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations

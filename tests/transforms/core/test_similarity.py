@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import xxhash
 
-from transforms.core.similarity import (
+from newsingest.transforms.core.similarity import (
     DedupConfig,
     Features,
     Match,

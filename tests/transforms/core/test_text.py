@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from transforms.core.text import clean_text, content_hash, detect_title, strip_boilerplate
+from newsingest.transforms.core.text import (
+    clean_text,
+    content_hash,
+    detect_title,
+    strip_boilerplate,
+)
 
 SEEDS = {p.name[:3]: p for p in sorted(Path("/work/shared/seeds").glob("*.txt"))}
 needs_seeds = pytest.mark.skipif(not SEEDS, reason="/work/shared/seeds not available")
