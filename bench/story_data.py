@@ -72,8 +72,10 @@ def _pair(source, family, lang, a_id, b_id, label, overall, a, b) -> Pair:
     return Pair(source, family, lang, a_id, b_id, label, overall, pair_signals(a, b), a, b)
 
 
-def reuters_pairs(labels: Path = REUTERS_LABELS, directory: Path = REUTERS_DIR) -> list[Pair]:
-    """The hand-judged Reuters pairs, in file order."""
+def reuters_pairs(
+    labels: Path = REUTERS_LABELS, directory: Path = REUTERS_DIR, limit: int = 0
+) -> list[Pair]:
+    """The hand-judged Reuters pairs, in file order (the first ``limit`` when > 0)."""
     stories = {s.newid: s for s in load_reuters(directory)}
     cache: dict[str, ArticleProfile] = {}
 
@@ -83,7 +85,8 @@ def reuters_pairs(labels: Path = REUTERS_LABELS, directory: Path = REUTERS_DIR) 
         return cache[newid]
 
     pairs = []
-    for line in labels.read_text(encoding="utf-8").splitlines():
+    lines = labels.read_text(encoding="utf-8").splitlines()
+    for line in lines[:limit] if limit else lines:
         row = json.loads(line)
         a, b = str(row["a"]), str(row["b"])
         same = row["verdict"] == "SAME"
@@ -106,10 +109,11 @@ def semeval_family(overall: float) -> tuple[str, int | None]:
     return "related", None
 
 
-def semeval_pairs(path: Path = SEMEVAL_CSV) -> list[Pair]:
-    """Every SemEval training row; cross-lingual rows get ``label`` None."""
+def semeval_pairs(path: Path = SEMEVAL_CSV, limit: int = 0) -> list[Pair]:
+    """SemEval training rows (the first ``limit`` when > 0); cross-lingual: ``label`` None."""
     pairs = []
-    for row in load_semeval(path):
+    rows = load_semeval(path)
+    for row in rows[:limit] if limit else rows:
         family, label = semeval_family(row.overall)
         ids = row.pair_id.split("_")
         a_id, b_id = (f"s{ids[0]}", f"s{ids[-1]}")

@@ -154,10 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--limit", type=int, default=0, help="first N pairs of each corpus")
     args = parser.parse_args(argv)
-    reuters, semeval = reuters_pairs(), semeval_pairs()
-    if args.limit:
-        reuters, semeval = reuters[: args.limit], semeval[: args.limit]
-    pairs = reuters + semeval
+    pairs = reuters_pairs(limit=args.limit) + semeval_pairs(limit=args.limit)
     payload = to_payload(train(pairs), pairs)
     args.out.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out} version {payload['version']} threshold {payload['threshold']:.4f}")

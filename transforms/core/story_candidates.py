@@ -10,7 +10,9 @@ unrelated articles rarely collide.
 Guarantees: deterministic (fixed multipliers from a seeded generator, seeded xxhash
 for the bucket keys), a pure function of one profile (incremental: an article's keys
 never depend on the others), no all-pairs step - candidates are the articles sharing a
-band key, exactly like the near tier's LSH bands.
+band key, exactly like the near tier's LSH bands. Templated items (earnings or
+dividend tables) all share their rare table words, so the engine should keep them out
+of these bands, as the near tier keeps them out of its story family.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from newsingest.transforms.core.story_signals import ArticleProfile, SparseVecto
 
 __all__ = ["BANDS", "ROWS", "TOP_ENTITIES", "TOP_LEMMAS", "band_keys", "key_terms"]
 
-TOP_LEMMAS = 12
-TOP_ENTITIES = 6
-BANDS = 24
+TOP_LEMMAS = 16
+TOP_ENTITIES = 8
+BANDS = 48
 ROWS = 2
 _BAND_SEED = 0x5B
 _GENERATOR_SEED = 20180531

@@ -36,6 +36,7 @@ HINGED = (
     "cos_text",
     "cos_lemma",
     "cos_entity",
+    "cos_head_entity",
     "lemma_containment",
     "shingle_containment",
     "shingle_jaccard",

@@ -46,8 +46,9 @@ TIME_SCALE_DAYS = 3.0
 # Capitalised words of languages that capitalise every noun count as names only when rarer.
 NOUN_CAPITALISING = frozenset({"de", "lb"})
 NOUN_ENTITY_MAX_ZIPF = 4.5
-# In scripts without case, rare words stand in for names.
-CASELESS_ENTITY_MAX_ZIPF = 3.5
+# In scripts without case, rare words stand in for names, and so do runs of single Han
+# characters (the segmenter's unknown words: transliterated names such as 纳雷什金).
+CASELESS_ENTITY_MAX_ZIPF = 4.0
 # Same rule as the near tier's templated-item test (similarity.DedupConfig defaults).
 TEMPLATE_NUMBER_FRACTION = 0.12
 TEMPLATE_SHORT_FRACTION = 0.5
@@ -65,6 +66,7 @@ SIGNAL_NAMES = (
     "cos_text",
     "cos_lemma",
     "cos_entity",
+    "cos_head_entity",
     "lemma_containment",
     "shingle_containment",
     "shingle_jaccard",
@@ -106,6 +108,7 @@ class ArticleProfile:
     Attributes:
         lang: ISO 639-1 code detected by :func:`story_text.detect_language`.
         title, head, text, lemmas, entities: rarity-weighted sub-vectors.
+        head_entities: the entity terms of the title and the first ``HEAD_TOKENS`` tokens.
         mass: un-normalised rarity mass of each lemma key (for containment).
         shingles: sorted distinct hashes of word 3-grams (all tokens, numbers kept).
         figures: multiset of number tokens; lead_figures: the first ones of the head.
@@ -120,6 +123,7 @@ class ArticleProfile:
     text: SparseVector
     lemmas: SparseVector
     entities: SparseVector
+    head_entities: SparseVector
     mass: dict[int, float]
     shingles: np.ndarray
     figures: Counter
@@ -172,7 +176,8 @@ def _entity_terms(tokens: list[Token], text: str, lang: str, stops: frozenset) -
     Rules: a word on a caps line carries no case information; a sentence-initial
     capital counts only when the same word is also capitalised mid-sentence; in
     noun-capitalising languages a capitalised word must also be rare
-    (``zipf < NOUN_ENTITY_MAX_ZIPF``); in caseless scripts rare words stand in.
+    (``zipf < NOUN_ENTITY_MAX_ZIPF``); in caseless scripts rare words and runs of
+    single Han characters stand in.
     """
     caps = _caps_spans(text)
     in_caps = [any(lo <= t.start < hi for lo, hi in caps) for t in tokens]
@@ -182,7 +187,14 @@ def _entity_terms(tokens: list[Token], text: str, lang: str, stops: frozenset) -
     }
     terms: list[str] = []
     previous: str | None = None
+    run: list[str] = []
     for token, on_caps in zip(tokens, in_caps, strict=True):
+        if token.kind == "cjk" and len(token.text) == 1 and token.norm not in stops:
+            run.append(token.text)
+            continue
+        if len(run) >= 2:
+            terms.append("".join(run))
+        run = []
         name = None
         if token.kind != "num" and len(token.text) >= 2 and token.norm not in stops:
             if not _is_cased(token.text):
@@ -199,6 +211,8 @@ def _entity_terms(tokens: list[Token], text: str, lang: str, stops: frozenset) -
             if previous is not None:
                 terms.append(f"{previous} {name}")
         previous = name
+    if len(run) >= 2:
+        terms.append("".join(run))
     return terms
 
 
@@ -266,9 +280,13 @@ def profile(
     lemmas = [story_text.lemma(w, lang) for w in words]
     lemma_rarity = {m: story_text.rarity(m, lang) for m in set(lemmas)}
     head_words = content(title_tokens) + content(body_tokens)[:HEAD_TOKENS]
-    entity_terms = _entity_terms(body_tokens, body, lang, stops)
+    body_entities = _entity_terms(body_tokens, body, lang, stops)
+    lead_end = body_tokens[HEAD_TOKENS].start if len(body_tokens) > HEAD_TOKENS else len(body)
+    head_entities = _entity_terms(body_tokens[:HEAD_TOKENS], body[:lead_end], lang, stops)
     if title:
-        entity_terms += _entity_terms(title_tokens, title, lang, stops)
+        title_entities = _entity_terms(title_tokens, title, lang, stops)
+        body_entities += title_entities
+        head_entities += title_entities
     numbers = [t.norm for t in tokens if t.kind == "num"]
     head_numbers = [t.norm for t in title_tokens + body_tokens[:HEAD_TOKENS] if t.kind == "num"]
     mass = _weighted(lemmas, lang, lemma_rarity)
@@ -280,7 +298,8 @@ def profile(
         head=SparseVector.from_counts(_weighted(head_words, lang, rarity)),
         text=SparseVector.from_counts(_weighted(words, lang, rarity)),
         lemmas=SparseVector.from_counts(mass),
-        entities=SparseVector.from_counts(_weighted(entity_terms, lang, rarity)),
+        entities=SparseVector.from_counts(_weighted(body_entities, lang, rarity)),
+        head_entities=SparseVector.from_counts(_weighted(head_entities, lang, rarity)),
         mass=mass,
         shingles=_shingles([t.norm for t in tokens]),
         figures=Counter(numbers),
@@ -306,6 +325,10 @@ def _containment(a: ArticleProfile, b: ArticleProfile) -> float:
     return shared / total
 
 
+def _order_key(article: ArticleProfile) -> tuple[int, int]:
+    return article.token_count, xxhash.xxh3_64_intdigest(article.shingles.tobytes())
+
+
 def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
     """The :data:`SIGNAL_NAMES` of a pair, as a ``float64`` array (symmetric in a, b).
 
@@ -313,6 +336,8 @@ def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
     source from another: without both titles ``cos_title`` is ``cos_head``; without
     both dates ``time_decay`` is 1.0 (no time evidence either way).
     """
+    if _order_key(b) < _order_key(a):
+        a, b = b, a
     shared_shingles = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
     smaller = min(len(a.shingles), len(b.shingles))
     union = len(a.shingles) + len(b.shingles) - shared_shingles
@@ -329,6 +354,7 @@ def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
         "cos_text": cosine(a.text, b.text),
         "cos_lemma": cosine(a.lemmas, b.lemmas),
         "cos_entity": cosine(a.entities, b.entities),
+        "cos_head_entity": cosine(a.head_entities, b.head_entities),
         "lemma_containment": _containment(a, b),
         "shingle_containment": shared_shingles / smaller if smaller else 0.0,
         "shingle_jaccard": shared_shingles / union if union else 0.0,
