@@ -7,7 +7,8 @@ Labels (1 = one story, 0 = both must stay, None = not used for training):
 * Reuters (``../shared/labels/reuters-pairs.jsonl``): ``SAME`` -> 1, ``DIFFERENT`` -> 0;
   family ``reuters_same`` / ``reuters_different``.
 * SemEval training pairs: Overall <= 1.5 -> 1 (``same``), 2.5-3 -> 0 (``dissimilar``),
-  >= 3.5 -> 0 (``unrelated``), 3-3.5 -> 0 (``far``), 1.5-2.5 -> None (``related``: same event, another
+  >= 3.5 -> 0 (``unrelated``), 3-3.5 -> 0 (``far``), 1.5-2.5 -> None (``related``:
+  same event, another
   angle; reported, not trained on). Cross-lingual pairs are reported, never trained on.
 
 Groups: articles are nodes, pairs are edges; a group is a connected component, so

@@ -15,8 +15,9 @@ Reports, as JSON and a printed table:
   information, related (1.5-2.5) and cross-lingual pairs (never trained on).
 * **Seeds** with the shipped model: every merged pair (must be exactly 000-001).
 * **Templated Reuters items** (earnings / dividend tables) with different figures that
-  share a candidate bucket (each member paired with its next 20 in the bucket): merged by the shipped model (must be 0), and how many the
-  score alone, without the templated veto, would merge.
+  share a candidate bucket (each member paired with its next 20 in the bucket): merged
+  by the shipped model (must be 0), and how many the score alone, without the
+  templated veto, would merge.
 * **Candidate recall** of :mod:`story_candidates` bands: share of same-story pairs
   sharing a bucket, share of negative pairs doing so, and bucket load on the Reuters half
   (non-templated articles: sum over buckets of member pairs, an upper bound of distinct
@@ -47,10 +48,10 @@ from bench.story_data import (
     seed_profiles,
     semeval_pairs,
 )
-from bench.story_train import probabilities, train, training_rows
+from bench.story_train import WINDOW_DAYS, probabilities, train, training_rows
 from newsingest.transforms.core.story_candidates import band_keys
 from newsingest.transforms.core.story_model import load_model
-from newsingest.transforms.core.story_signals import pair_signals
+from newsingest.transforms.core.story_signals import days_apart, pair_signals
 
 RESULTS = Path(__file__).resolve().parent / "results" / "story-quality.json"
 FOLDS = 5
@@ -59,7 +60,10 @@ _BUCKET_WINDOW = 20
 
 
 def _vetoed(pair: Pair) -> bool:
-    return (pair.a.templated or pair.b.templated) and pair.a.figures != pair.b.figures
+    days = days_apart(pair.a, pair.b)
+    return ((pair.a.templated or pair.b.templated) and pair.a.figures != pair.b.figures) or (
+        days is not None and days > WINDOW_DAYS
+    )
 
 
 def cv_decisions(pairs: Sequence[Pair], folds: int, seed: int) -> np.ndarray:

@@ -1,15 +1,18 @@
 """Trains the same-story merge model and writes ``transforms/core/story_model.json``.
 
 Model: L2-regularised logistic regression over the standardised basis
-(:func:`story_model.design_matrix` of :data:`story_signals.SIGNAL_NAMES`), fitted by Newton's method in numpy (a fixed number
-of iterations from zero weights: the same pairs give the same bytes). Each corpus gets
-the same total weight, and each label half of it, so neither Reuters nor SemEval nor
-the majority class dominates.
+(:func:`story_model.design_matrix` of :data:`story_signals.SIGNAL_NAMES`), fitted by
+Newton's method in numpy (a fixed number of iterations from zero weights: the same
+pairs give the same bytes), with sign constraints so the score is monotone in every
+signal (more similarity never lowers it, more contrary evidence never raises it).
+Each corpus gets the same total weight, and each label half of it, so neither Reuters
+nor SemEval nor the majority class dominates.
 
 Threshold, precision first (a false merge deletes a real article): the out-of-fold
 probabilities of an inner grouped 5-fold cross-validation of the training pairs; the
 lowest threshold at which every negative family stays within its budget
-(:data:`FALSE_MERGE_BUDGETS`, below the issue's ceilings of 2 %, 3-5 % and 10 %), and never below 0.5.
+(:data:`FALSE_MERGE_BUDGETS`: the issue's ceilings, Reuters DIFFERENT 2 %,
+unrelated 3 %, dissimilar 10 %), and never below 0.5.
 
 Usage::
 
@@ -29,22 +32,23 @@ from bench.story_data import Pair, grouped_folds, reuters_pairs, semeval_pairs
 from newsingest.transforms.core.story_model import (
     HINGE_KNOTS,
     HINGED,
-    PRODUCTS,
     design_matrix,
     model_version,
+    weight_signs,
 )
 from newsingest.transforms.core.story_signals import SIGNAL_NAMES
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "transforms" / "core" / "story_model.json"
-L2 = 1.0
+L2 = 10.0
 NEWTON_STEPS = 30
 INNER_FOLDS = 5
 FOLD_SEED = 12
 MIN_THRESHOLD = 0.5
+WINDOW_DAYS = 3
 FALSE_MERGE_BUDGETS = {
-    "reuters_different": 0.015,
-    "unrelated": 0.015,
-    "dissimilar": 0.05,
+    "reuters_different": 0.02,
+    "unrelated": 0.03,
+    "dissimilar": 0.10,
 }
 
 
@@ -77,13 +81,33 @@ def fit_logistic(
     return beta[:-1], float(beta[-1])
 
 
+def fit_monotone(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, signs: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """:func:`fit_logistic` with sign constraints, by backward elimination.
+
+    A column whose weight has the wrong sign (``signs``: +1, -1, 0 free) is dropped,
+    the most violating first, and the rest refitted, until every weight is allowed:
+    the score is then monotone in every signal. Deterministic (ties: lowest column).
+    """
+    active = np.ones(x.shape[1], dtype=bool)
+    while True:
+        coef, intercept = fit_logistic(x[:, active], y, weights)
+        full = np.zeros(x.shape[1])
+        full[active] = coef
+        violation = np.maximum(0.0, -full * signs)
+        if not violation.any():
+            return full, intercept
+        active[int(np.argmax(violation))] = False
+
+
 def _fit_payload(pairs: Sequence[Pair]) -> dict:
     x = design_matrix(np.array([p.signals for p in pairs]))
     y = np.array([p.label for p in pairs], dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    coef, intercept = fit_logistic((x - mean) / scale, y, sample_weights(pairs))
+    coef, intercept = fit_monotone((x - mean) / scale, y, sample_weights(pairs), weight_signs())
     return {"mean": mean, "scale": scale, "weights": coef, "intercept": intercept}
 
 
@@ -133,13 +157,13 @@ def to_payload(fit: dict, pairs: Sequence[Pair]) -> dict:
         "basis": {
             "hinged": list(HINGED),
             "knots": list(HINGE_KNOTS),
-            "products": [list(p) for p in PRODUCTS],
         },
         "mean": [round(float(v), 10) for v in fit["mean"]],
         "scale": [round(float(v), 10) for v in fit["scale"]],
         "weights": [round(float(v), 10) for v in fit["weights"]],
         "intercept": round(float(fit["intercept"]), 10),
         "threshold": round(float(fit["threshold"]), 10),
+        "window_days": WINDOW_DAYS,
         "l2": L2,
         "false_merge_budgets": FALSE_MERGE_BUDGETS,
         "training_pairs": dict(sorted(counts.items())),

@@ -4,9 +4,9 @@ After Miranda et al., "Multilingual Clustering of Streaming News" (EMNLP 2018): 
 article is a set of rarity-weighted (TF-IDF-like) sparse sub-vectors - title, head
 (title plus lead), whole text, lemmas and named entities - plus its figures, word
 shingles and day; a pair is described by the cosines of matching sub-vectors, a
-containment of one in the other (shorter and longer cuts), figure agreement, a time
-decay and a length ratio (:data:`SIGNAL_NAMES`). :mod:`story_model` turns the signals
-into a merge decision with learned weights.
+containment of one in the other (shorter and longer cuts), figure agreement and a
+length ratio (:data:`SIGNAL_NAMES`). :mod:`story_model` turns the signals
+into a merge decision with learned weights, gated by :func:`days_apart`.
 
 Guarantees:
   * A profile is a pure function of (title, body, day): weights come from
@@ -34,6 +34,7 @@ __all__ = [
     "ArticleProfile",
     "SparseVector",
     "cosine",
+    "days_apart",
     "is_templated",
     "pair_signals",
     "profile",
@@ -42,7 +43,6 @@ __all__ = [
 HEAD_TOKENS = 60
 SHINGLE_SIZE = 3
 LEAD_FIGURES = 8
-TIME_SCALE_DAYS = 3.0
 # Capitalised words of languages that capitalise every noun count as names only when rarer.
 NOUN_CAPITALISING = frozenset({"de", "lb"})
 NOUN_ENTITY_MAX_ZIPF = 4.5
@@ -67,14 +67,16 @@ SIGNAL_NAMES = (
     "cos_lemma",
     "cos_entity",
     "cos_head_entity",
+    "head_entity_novelty",
     "lemma_containment",
     "shingle_containment",
     "shingle_jaccard",
     "figure_jaccard",
+    "shared_figures",
+    "shared_entities",
     "figures_missing",
     "lead_figure_jaccard",
     "no_figures",
-    "time_decay",
     "length_ratio",
     "no_entities",
     "templated",
@@ -325,6 +327,22 @@ def _containment(a: ArticleProfile, b: ArticleProfile) -> float:
     return shared / total
 
 
+def _novelty(head: SparseVector, other: SparseVector) -> float:
+    """Share of ``head``'s weight on entity terms that ``other`` never mentions."""
+    total = float(head.weights.sum())
+    if total <= 0:
+        return 0.0
+    missing = ~np.isin(head.keys, other.keys, assume_unique=True)
+    return float(head.weights[missing].sum()) / total
+
+
+def days_apart(a: ArticleProfile, b: ArticleProfile) -> int | None:
+    """Days between the two publication days; None when either is unknown."""
+    if a.day is None or b.day is None:
+        return None
+    return abs(a.day - b.day)
+
+
 def _order_key(article: ArticleProfile) -> tuple[int, int]:
     return article.token_count, xxhash.xxh3_64_intdigest(article.shingles.tobytes())
 
@@ -333,8 +351,9 @@ def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
     """The :data:`SIGNAL_NAMES` of a pair, as a ``float64`` array (symmetric in a, b).
 
     Missing evidence is neutral rather than a flag, so no signal tells one corpus or
-    source from another: without both titles ``cos_title`` is ``cos_head``; without
-    both dates ``time_decay`` is 1.0 (no time evidence either way).
+    source from another: without both titles ``cos_title`` is ``cos_head``. Time is
+    not a signal (labelled pairs are dated in one corpus only, so a learned time weight
+    would learn the corpus): :func:`days_apart` gates the decision instead.
     """
     if _order_key(b) < _order_key(a):
         a, b = b, a
@@ -344,8 +363,6 @@ def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
     figs_a, figs_b = set(a.figures), set(b.figures)
     few, many = (figs_a, figs_b) if len(figs_a) <= len(figs_b) else (figs_b, figs_a)
     no_figures = not figs_a and not figs_b
-    known = a.day is not None and b.day is not None
-    days = abs(a.day - b.day) if known else 0
     cos_head = cosine(a.head, b.head)
     values = {
         "cos_title": cos_head if a.title is None or b.title is None else cosine(a.title, b.title),
@@ -355,14 +372,20 @@ def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
         "cos_lemma": cosine(a.lemmas, b.lemmas),
         "cos_entity": cosine(a.entities, b.entities),
         "cos_head_entity": cosine(a.head_entities, b.head_entities),
+        "head_entity_novelty": max(
+            _novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)
+        ),
         "lemma_containment": _containment(a, b),
         "shingle_containment": shared_shingles / smaller if smaller else 0.0,
         "shingle_jaccard": shared_shingles / union if union else 0.0,
         "figure_jaccard": _jaccard(figs_a, figs_b),
+        "shared_figures": math.log1p(len(figs_a & figs_b)),
+        "shared_entities": math.log1p(
+            len(np.intersect1d(a.entities.keys, b.entities.keys, assume_unique=True))
+        ),
         "figures_missing": len(few - many) / len(few) if few else 0.0,
         "lead_figure_jaccard": _jaccard(a.lead_figures, b.lead_figures),
         "no_figures": float(no_figures),
-        "time_decay": math.exp(-days / TIME_SCALE_DAYS),
         "length_ratio": abs(math.log(max(a.token_count, 1) / max(b.token_count, 1))),
         "no_entities": float(not len(a.entities) or not len(b.entities)),
         "templated": float(a.templated or b.templated),

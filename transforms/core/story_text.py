@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from importlib import metadata
 from dataclasses import dataclass
+from importlib import metadata
 
 import py3langid
 import regex

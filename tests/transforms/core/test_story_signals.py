@@ -9,6 +9,7 @@ import xxhash
 from newsingest.transforms.core.story_signals import (
     SIGNAL_NAMES,
     cosine,
+    days_apart,
     is_templated,
     pair_signals,
     profile,
@@ -144,11 +145,15 @@ def test_shorter_cut_is_contained_in_the_longer_one():
     assert signals[SIGNAL["length_ratio"]] > 0.5
 
 
-@pytest.mark.parametrize(("days_b", "expected"), [(100, 1.0), (101, np.exp(-1 / 3)), (None, 1.0)])
-def test_time_decay_and_unknown_dates_are_neutral(days_b, expected):
-    a = profile(None, STORIES["en"][0], 100)
-    b = profile(None, STORIES["en"][1], days_b)
-    assert pair_signals(a, b)[SIGNAL["time_decay"]] == pytest.approx(expected)
+@pytest.mark.parametrize(
+    ("day_a", "day_b", "expected"), [(100, 100, 0), (100, 97, 3), (100, None, None)]
+)
+def test_days_apart_and_unknown_dates(day_a, day_b, expected):
+    a = profile(None, STORIES["en"][0], day_a)
+    b = profile(None, STORIES["en"][1], day_b)
+    assert days_apart(a, b) == days_apart(b, a) == expected
+    undated = profile(None, STORIES["en"][0], None)
+    assert np.array_equal(pair_signals(a, b), pair_signals(undated, b))
 
 
 def test_missing_titles_fall_back_to_the_head():
