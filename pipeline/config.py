@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.progress import ProgressSettings
 
 __all__ = ["RunConfig"]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from apache_beam.io.filesystems import FileSystems
 
 from newsingest.transforms.core import feature_codec
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
 
 __all__ = ["DatasetState", "IncompatibleIndexError", "inspect", "index_settings"]
 

@@ -49,7 +49,9 @@ from newsingest.pipeline.commit import commit_run, write_json
 from newsingest.pipeline.config import RunConfig
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
-from newsingest.transforms.core.similarity import DedupConfig, FeatureTable, verify_pairs
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_table import FeatureTable
+from newsingest.transforms.core.verification import verify_pairs
 from newsingest.transforms.index import (
     content_key,
     index_table,

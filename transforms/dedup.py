@@ -25,14 +25,12 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
+from newsingest.transforms.core.candidate_keys import candidate_keys
 from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 from newsingest.transforms.core.crashpoints import crash_point
-from newsingest.transforms.core.similarity import (
-    DedupConfig,
-    FeatureTable,
-    candidate_keys,
-    verify_pairs,
-)
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_table import FeatureTable
+from newsingest.transforms.core.verification import verify_pairs
 from newsingest.transforms.records import FeatureBatch
 from newsingest.transforms.timing import stage_timer
 

@@ -31,7 +31,7 @@ from newsingest.schemas import INDEX
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.canonical import article_id
 from newsingest.transforms.core.clustering import Decision
-from newsingest.transforms.core.similarity import FeatureTable
+from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
 __all__ = [

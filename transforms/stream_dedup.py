@@ -29,7 +29,8 @@ from apache_beam.transforms.userstate import (
 
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.clustering import Decision
-from newsingest.transforms.core.similarity import DedupConfig, verify
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.verification import verify
 from newsingest.transforms.read import is_ignored_name
 from newsingest.transforms.records import FeatureBatch, FileRef
 

@@ -11,7 +11,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsingest.transforms.core.canonical import rank
-from newsingest.transforms.core.similarity import DedupConfig, compute_features
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.features import compute_features
 from newsingest.transforms.core.text import content_hash
 from newsingest.transforms.dedup import FindDuplicates
 from newsingest.transforms.records import FeatureBatch

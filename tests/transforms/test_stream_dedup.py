@@ -14,7 +14,7 @@ from apache_beam.testing.test_stream import TestStream
 from apache_beam.testing.util import assert_that, equal_to
 
 from newsingest.transforms.core.clustering import Decision
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.normalize import normalize_batch
 from newsingest.transforms.records import RawArticle, RawBatch
 from newsingest.transforms.signatures import feature_batch

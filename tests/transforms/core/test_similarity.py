@@ -7,14 +7,11 @@ import numpy as np
 import pytest
 import xxhash
 
-from newsingest.transforms.core.similarity import (
-    DedupConfig,
-    Features,
-    Match,
-    candidate_keys,
-    compute_features,
-    verify,
-)
+from newsingest.transforms.core.candidate_keys import candidate_keys
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_table import Features
+from newsingest.transforms.core.features import compute_features
+from newsingest.transforms.core.verification import Match, verify
 
 CONFIG = DedupConfig()
 SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
