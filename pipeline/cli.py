@@ -271,12 +271,18 @@ def _run_command(argv: list[str]) -> int:
     return 0
 
 
-def run_main(argv: list[str]) -> int:
-    """``newsingest run`` (``--streaming``: the streaming pipeline of ``pipeline.streaming``)."""
-    if "--streaming" in argv:
-        from newsingest.pipeline.streaming import run_streaming
+STREAMING_REMOVED = (
+    "error: newsingest run --streaming was removed: it did not run the batch dedup engine and "
+    "could not scale by key. Ingest continuously with `newsingest watch` (one machine) or "
+    "schedule `newsingest run` batches (any runner, e.g. Dataflow every few minutes)."
+)
 
-        return run_streaming(argv)
+
+def run_main(argv: list[str]) -> int:
+    """``newsingest run``; ``--streaming`` is refused (removed, see README)."""
+    if "--streaming" in argv:
+        print(STREAMING_REMOVED, file=sys.stderr)
+        return 2
     return _run_command(argv)
 
 

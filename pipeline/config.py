@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_version import feature_version
 from newsingest.transforms.progress import ProgressSettings
 
 __all__ = ["RunConfig"]
@@ -77,4 +78,6 @@ class RunConfig:
             "num_shards": self.num_shards,
             "max_rows_per_file": self.max_rows_per_file,
             "dedup": dataclasses.asdict(self.dedup),
+            "dedup_decisions": self.dedup.decision_settings(),
+            "feature_version": feature_version(self.dedup),
         }

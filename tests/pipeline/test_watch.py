@@ -20,7 +20,7 @@ from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.microbatch import LiveIndex, load_seen
 from newsingest.pipeline.watch import Watcher, WatchSettings
 from newsingest.transforms.core.crashpoints import ENV_VAR
-from newsingest.transforms.stream_dedup import Observation, observe
+from newsingest.transforms.core.settle import Observation, observe
 from tests.helpers import articles, by_name, dataset_snapshot, manifests, run_cli, table
 
 SETTLE = 0.4

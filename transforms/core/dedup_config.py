@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 
 from newsingest.transforms.core.minhash import LshParams, lsh_params
 from newsingest.transforms.core.tokens import MAX_NGRAM
 
-__all__ = ["DedupConfig"]
+__all__ = ["DedupConfig", "SHAPES_INDEX"]
+
+SHAPES_INDEX = "shapes_index"
+
+
+def _shapes(default):
+    """A field the stored features or bucket keys depend on (part of the feature version)."""
+    return field(default=default, metadata={SHAPES_INDEX: True})
+
+
+def _decides(default):
+    """A threshold applied when comparing stored features (free to change between runs)."""
+    return field(default=default, metadata={SHAPES_INDEX: False})
 
 
 _LOOSE_RULES = {
@@ -24,13 +36,20 @@ _LOOSE_RULES = {
 class DedupConfig:
     """Dedup knobs; defaults from ``bench/quality_core.py`` and ``bench/quality_lab.py``.
 
+    Each field either *shapes the index* (tokenisation, shingles, permutations, bands,
+    seeds, sample sizes, what counts as templated or story-eligible: the stored
+    features and bucket keys depend on it; see :meth:`index_settings`) or only
+    *decides* (thresholds applied when two stored feature rows are compared; see
+    :meth:`decision_settings`), which can change from one run to the next.
+
     Near tier:
         num_perm: MinHash permutations of the near-tier signature (128).
         ngram: word n-gram size of near-tier shingles (5).
         seed: MinHash permutation seed (1); the story tier uses ``seed + 1`` (entity
             bands) and ``seed + 2`` (lead bands).
-        near_threshold: minimum estimated shingle Jaccard for ``near`` (0.7); also
-            the LSH design threshold of the near bands.
+        near_threshold: minimum estimated shingle Jaccard for ``near`` (0.7).
+        lsh_threshold: the design threshold of the near-tier LSH bands (0.7): it shapes
+            the index's bucket keys; a ``near_threshold`` well below it loses recall.
         near_min_figure_jaccard: non-templated near pairs need at least this Jaccard
             of their figure sets (0.5); templated pairs need equal figure sets.
 
@@ -95,45 +114,46 @@ class DedupConfig:
             are at least this fraction (0.5).
     """
 
-    num_perm: int = 128
-    ngram: int = 5
-    seed: int = 1
-    near_threshold: float = 0.7
-    near_min_figure_jaccard: float = 0.5
-    story_enabled: bool = True
-    story_window_days: int = 3
-    story_requires_dates: bool = True
-    story_threshold: float = 0.10
-    story_threshold_per_day: float = 0.07
-    story_figure_veto: int = 3
-    story_min_terms: int = 40
-    story_min_length_ratio: float = 0.2
-    story_max_terms: int = 120
-    story_bands: int = 16
-    story_rows: int = 2
-    min_term_len: int = 4
-    max_figures: int = 16
-    template_number_fraction: float = 0.12
-    template_short_fraction: float = 0.5
-    story_figure_veto_jaccard: float = 0.25
-    story_lead_figure_veto: int = 2
-    story_lead_figure_tokens: int = 40
-    story_min_entities: int = 6
-    story_term_threshold: float = 0.20
-    story_term_threshold_per_day: float = 0.03
-    story_min_shared_entities: int = 3
-    story_min_shared_lead: int = 1
-    story_key_containment: float = 0.5
-    story_entity_threshold: float = 0.15
-    story_entity_threshold_per_day: float = 0.05
-    story_loose: bool = False
-    story_max_entities: int = 64
-    story_lead_words: int = 60
-    story_max_lead_entities: int = 16
-    story_key_entities: int = 8
-    story_subject_entities: int = 3
-    story_lead_bands: int = 8
-    story_caseless_rows: int = 1
+    num_perm: int = _shapes(128)
+    ngram: int = _shapes(5)
+    seed: int = _shapes(1)
+    near_threshold: float = _decides(0.7)
+    lsh_threshold: float = _shapes(0.7)
+    near_min_figure_jaccard: float = _decides(0.5)
+    story_enabled: bool = _shapes(True)
+    story_window_days: int = _shapes(3)
+    story_requires_dates: bool = _shapes(True)
+    story_threshold: float = _decides(0.10)
+    story_threshold_per_day: float = _decides(0.07)
+    story_figure_veto: int = _decides(3)
+    story_min_terms: int = _shapes(40)
+    story_min_length_ratio: float = _decides(0.2)
+    story_max_terms: int = _shapes(120)
+    story_bands: int = _shapes(16)
+    story_rows: int = _shapes(2)
+    min_term_len: int = _shapes(4)
+    max_figures: int = _shapes(16)
+    template_number_fraction: float = _shapes(0.12)
+    template_short_fraction: float = _shapes(0.5)
+    story_figure_veto_jaccard: float = _decides(0.25)
+    story_lead_figure_veto: int = _decides(2)
+    story_lead_figure_tokens: int = _shapes(40)
+    story_min_entities: int = _shapes(6)
+    story_term_threshold: float = _decides(0.20)
+    story_term_threshold_per_day: float = _decides(0.03)
+    story_min_shared_entities: int = _decides(3)
+    story_min_shared_lead: int = _decides(1)
+    story_key_containment: float = _decides(0.5)
+    story_entity_threshold: float = _decides(0.15)
+    story_entity_threshold_per_day: float = _decides(0.05)
+    story_loose: bool = _decides(False)
+    story_max_entities: int = _shapes(64)
+    story_lead_words: int = _shapes(60)
+    story_max_lead_entities: int = _shapes(16)
+    story_key_entities: int = _shapes(8)
+    story_subject_entities: int = _shapes(3)
+    story_lead_bands: int = _shapes(8)
+    story_caseless_rows: int = _shapes(1)
 
     def validate(self) -> None:
         """Raise ``ValueError`` on an inconsistent or out-of-range setting."""
@@ -145,6 +165,7 @@ class DedupConfig:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
         for name in (
             "near_threshold",
+            "lsh_threshold",
             "near_min_figure_jaccard",
             "story_threshold",
             "story_threshold_per_day",
@@ -161,8 +182,8 @@ class DedupConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0 or math.isnan(value):
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
-        if self.near_threshold == 0.0:
-            raise ValueError("near_threshold must be > 0")
+        if self.near_threshold == 0.0 or self.lsh_threshold == 0.0:
+            raise ValueError("near_threshold and lsh_threshold must be > 0")
         for name in (
             "story_window_days",
             "story_figure_veto",
@@ -203,13 +224,30 @@ class DedupConfig:
 
     @property
     def near_params(self) -> LshParams:
-        return lsh_params(self.near_threshold, self.num_perm)
+        return lsh_params(self.lsh_threshold, self.num_perm)
 
     @property
     def num_keys(self) -> int:
         """Columns of :func:`candidate_keys`."""
         story = self.story_bands + self.story_lead_bands if self.story_enabled else 0
         return self.near_params.bands + story
+
+    def index_settings(self) -> dict:
+        """The settings that shape stored features and keys, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.metadata[SHAPES_INDEX]}
+
+    def decision_settings(self) -> dict:
+        """The thresholds that only decide (recorded per run; free to change), by name."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if not f.metadata[SHAPES_INDEX]
+        }
+
+    def with_decisions(self, **changes) -> DedupConfig:
+        """A copy with other deciding settings; raises ValueError for a shaping one."""
+        shaping = sorted(set(changes) & set(self.index_settings()))
+        if shaping:
+            raise ValueError(f"{', '.join(shaping)} shape the index: reindex to change them")
+        return replace(self, **changes)
 
     def story_rule(self, name: str) -> float:
         """The threshold ``name`` of the cased story rules, ``story_loose`` applied."""
