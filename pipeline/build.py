@@ -84,12 +84,15 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
     articles, quarantine, skipped = skip_ingested_before(p, articles, quarantine, state)
     skipped.append(p | "NothingSkipped" >> beam.Create([0]))
     features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup, config.progress)
-    candidates = features
+    candidates, removed = features, None
     if state.has_index:
         new_keys = features | "NewBandKeys" >> CollectBandKeys()
         prior = p | "PriorCandidates" >> ReadPriorCandidates(state.index_glob, new_keys)
-        candidates = (features, prior) | "WithPrior" >> beam.Flatten()
-    decisions = candidates | "FindDuplicates" >> FindDuplicates(config.dedup, config.num_shards)
+        candidates = (features, prior.kept) | "WithPrior" >> beam.Flatten()
+        removed = prior.removed
+    decisions = candidates | "FindDuplicates" >> FindDuplicates(
+        config.dedup, config.num_shards, removed=removed
+    )
     written = {
         "articles": articles,
         "features": features,

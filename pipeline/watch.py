@@ -195,7 +195,7 @@ class Watcher:
                 result = quarantine_failed(files, error, config)
             else:
                 result = ingest_batch(files, self._index, config)
-            self._index.extend(result.index_rows, result.decisions, result.quarantine)
+            self._index.extend(result.index_rows, result.quarantine)
         except Exception as error:
             _LOG.exception("micro-batch %s failed; recovering", config.run_id)
             for f in files:

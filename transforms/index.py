@@ -29,9 +29,10 @@ from apache_beam.metrics import Metrics
 
 from newsingest.schemas import INDEX
 from newsingest.transforms.core import feature_codec
-from newsingest.transforms.core.canonical import article_id
-from newsingest.transforms.core.clustering import Decision
+from newsingest.transforms.core.canonical import article_id, content_key
+from newsingest.transforms.core.engine import RemovedPrior
 from newsingest.transforms.core.feature_table import FeatureTable
+from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
 __all__ = [
@@ -41,6 +42,9 @@ __all__ = [
     "index_table",
     "ReadIngestedKeys",
     "ReadPriorCandidates",
+    "REMOVED_TAG",
+    "split_prior",
+    "stored_decisions",
     "SkipIngested",
     "CollectBandKeys",
     "new_band_keys",
@@ -54,24 +58,21 @@ INDEX_FOLDER = "_index"
 SKIPPED_TAG = "skipped"
 
 
-def content_key(content_hash: str) -> int:
-    """The 64-bit key of a content hash (its first 16 hex digits)."""
-    return int(content_hash[:16], 16)
-
-
 def index_table(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str) -> pa.Table:
-    """Index rows of one batch of new articles: keys and features for kept ones."""
+    """Index rows of one batch of new articles: every article's bucket keys, the
+    features of kept ones and the decision of removed ones."""
     doc_keys = batch.doc_keys.tolist()
     kept = [key not in decisions for key in doc_keys]
-    band_keys = [batch.keys[i] if kept[i] else np.empty(0, np.uint64) for i in range(len(kept))]
-    offsets = np.concatenate(([0], np.cumsum([len(k) for k in band_keys]))).astype(np.int32)
-    values = np.concatenate(band_keys) if band_keys else np.empty(0, np.uint64)
+    width = batch.keys.shape[1] if len(doc_keys) else 0
+    offsets = (np.arange(len(doc_keys) + 1) * width).astype(np.int32)
+    values = batch.keys.ravel() if len(doc_keys) else np.empty(0, np.uint64)
+    chosen = [decisions.get(key) for key in doc_keys]
     return pa.table(
         {
             "article_id": [article_id(key) for key in doc_keys],
             "doc_key": pa.array(batch.doc_keys, pa.uint64()),
             "content_key": pa.array(
-                [content_key(f.content_hash) for f in batch.features], pa.uint64()
+                [content_key(h) for h in batch.features.content_hashes], pa.uint64()
             ),
             "kept": kept,
             "rank": pa.array(batch.ranks, pa.int64()),
@@ -81,13 +82,25 @@ def index_table(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str
                 for f, keep in zip(batch.features, kept, strict=True)
             ],
             "run_id": [run_id] * len(doc_keys),
+            "duplicate_of": pa.array([d and d.duplicate_of for d in chosen], pa.uint64()),
+            "method": [d and d.method for d in chosen],
+            "similarity": pa.array([d and d.similarity for d in chosen], pa.float32()),
         },
         schema=INDEX.arrow,
     )
 
 
-def _content_keys(table: pa.Table) -> np.ndarray:
-    return table.column("content_key").to_numpy()
+def stored_decisions(table: pa.Table) -> list[Decision]:
+    """The decisions of the removed rows of an index table (as stored: float32 similarity)."""
+    rows = table.select(["doc_key", "duplicate_of", "method", "similarity"]).to_pylist()
+    return [
+        Decision(r["doc_key"], r["duplicate_of"], r["method"], float(r["similarity"]))
+        for r in rows
+    ]
+
+
+def _doc_keys(table: pa.Table) -> np.ndarray:
+    return table.column("doc_key").to_numpy()
 
 
 def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
@@ -113,7 +126,8 @@ class _ConcatUnique(beam.CombineFn):
 
 
 class ReadIngestedKeys(beam.PTransform):
-    """``PBegin`` -> singleton sorted ``np.ndarray`` of every ingested content key."""
+    """``PBegin`` -> singleton sorted ``np.ndarray`` of every ingested article's doc key
+    (its URI and content: see ``transforms.core.canonical.article_key``)."""
 
     def __init__(self, index_glob: str):
         super().__init__()
@@ -123,8 +137,8 @@ class ReadIngestedKeys(beam.PTransform):
         return (
             pbegin
             | "ReadContentKeys"
-            >> beam.io.ReadFromParquetBatched(self._glob, columns=["content_key"])
-            | "ToArrays" >> beam.Map(_content_keys)
+            >> beam.io.ReadFromParquetBatched(self._glob, columns=["doc_key"])
+            | "ToArrays" >> beam.Map(_doc_keys)
             | "Distinct" >> beam.CombineGlobally(_ConcatUnique())
         )
 
@@ -134,10 +148,7 @@ class _SkipFn(beam.DoFn):
         self._skipped = Metrics.counter("newsingest", "skipped_already_ingested")
 
     def process(self, batch: ArticleBatch, known: np.ndarray) -> Iterator:
-        keys = np.fromiter(
-            (content_key(h) for h in batch.content_hashes), dtype=np.uint64, count=len(batch)
-        )
-        seen = np.isin(keys, known)
+        seen = np.isin(batch.doc_keys.astype(np.uint64), known)
         if seen.any():
             self._skipped.inc(int(seen.sum()))
             yield beam.pvalue.TaggedOutput(SKIPPED_TAG, int(seen.sum()))
@@ -149,7 +160,11 @@ class _SkipFn(beam.DoFn):
 
 
 class SkipIngested(beam.PTransform):
-    """Drops (and counts on ``SKIPPED_TAG``) articles whose content is already ingested.
+    """Drops (and counts on ``SKIPPED_TAG``) articles already ingested: same URI and content.
+
+    The re-ingestion rule: re-reading an input is idempotent, while the same content
+    under a new URI goes on to dedup and becomes an ``exact`` duplicate naming the
+    kept article.
 
     Input ``PCollection[ArticleBatch]``; ``known`` is the singleton from
     ``ReadIngestedKeys``. The main output keeps batch order and contents
@@ -166,52 +181,98 @@ class SkipIngested(beam.PTransform):
         ).with_outputs(SKIPPED_TAG, main="articles")
 
 
-def _hit_rows(table: pa.Table, new_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Rows of kept articles with a bucket key in ``new_keys``, their keys, key width."""
+def _hit_rows(table: pa.Table, new_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a bucket key in ``new_keys`` (kept or removed), and their keys."""
     band_keys = table.column("band_keys").combine_chunks()
     values = band_keys.values.to_numpy()
     offsets = band_keys.offsets.to_numpy()
     lengths = np.diff(offsets)
-    kept = table.column("kept").to_numpy(zero_copy_only=False) & (lengths > 0)
-    if not kept.any() or len(values) == 0:
-        return np.empty(0, np.int64), np.empty((0, 0), np.uint64), 0
-    hit_rows = np.unique(
+    if len(values) == 0:
+        return np.empty(0, np.int64), np.empty((0, 0), np.uint64)
+    rows = np.unique(
         np.searchsorted(offsets, np.flatnonzero(np.isin(values, new_keys)), "right") - 1
     )
-    rows = hit_rows[kept[hit_rows]]
+    rows = rows[lengths[rows] > 0]
     width = int(lengths[rows[0]]) if len(rows) else 0
-    keys = np.stack([values[offsets[i] : offsets[i] + width] for i in rows]) if len(rows) else None
-    return rows, keys, width
+    keys = (
+        np.stack([values[offsets[i] : offsets[i] + width] for i in rows])
+        if len(rows)
+        else np.empty((0, 0), np.uint64)
+    )
+    return rows, keys
+
+
+REMOVED_TAG = "removed"
 
 
 class _ReadCandidatesFn(beam.DoFn):
-    """Scans one index file's keys row group by row group; decodes features of hits only."""
+    """Scans one index file's keys row group by row group; decodes features of hits only.
+
+    Main output: kept hits as ``FeatureBatch`` (``prior=True``); ``REMOVED_TAG``:
+    removed hits as ``RemovedPrior`` (keys, content keys and decisions).
+    """
 
     def __init__(self):
         self._candidates = Metrics.counter("newsingest", "prior_candidates")
 
-    def process(self, path: str, new_keys: np.ndarray) -> Iterator[FeatureBatch]:
+    def process(self, path: str, new_keys: np.ndarray) -> Iterator:
         if len(new_keys) == 0:
             return
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             parquet = pq.ParquetFile(handle)
             for group in range(parquet.num_row_groups):
-                table = parquet.read_row_group(group, columns=["kept", "band_keys"])
-                rows, keys, _ = _hit_rows(table, new_keys)
+                rows, keys = _hit_rows(parquet.read_row_group(group, ["band_keys"]), new_keys)
                 if len(rows) == 0:
                     continue
-                details = parquet.read_row_group(group, columns=["doc_key", "rank", "features"])
-                picked = details.take(pa.array(rows))
                 self._candidates.inc(len(rows))
-                yield FeatureBatch(
-                    doc_keys=picked.column("doc_key").to_numpy(),
-                    ranks=picked.column("rank").to_numpy(),
-                    features=FeatureTable.from_rows(
-                        [feature_codec.decode(b) for b in picked.column("features").to_pylist()]
-                    ),
-                    keys=keys,
-                    prior=True,
-                )
+                details = parquet.read_row_group(group, PRIOR_COLUMNS)
+                kept, removed = split_prior(details, rows, keys)
+                if kept is not None:
+                    yield kept
+                if removed is not None:
+                    yield beam.pvalue.TaggedOutput(REMOVED_TAG, removed)
+
+
+PRIOR_COLUMNS = [
+    "doc_key",
+    "content_key",
+    "kept",
+    "rank",
+    "features",
+    "duplicate_of",
+    "method",
+    "similarity",
+]
+
+
+def split_prior(
+    table: pa.Table, rows: np.ndarray, keys: np.ndarray
+) -> tuple[FeatureBatch | None, RemovedPrior | None]:
+    """Rows ``rows`` of an index table (with their bucket ``keys``): kept and removed."""
+    picked = table.take(pa.array(rows))
+    is_kept = picked.column("kept").to_numpy(zero_copy_only=False)
+    kept = removed = None
+    if is_kept.any():
+        part = picked.filter(pa.array(is_kept))
+        kept = FeatureBatch(
+            doc_keys=part.column("doc_key").to_numpy(),
+            ranks=part.column("rank").to_numpy(),
+            features=FeatureTable.from_rows(
+                [feature_codec.decode(b) for b in part.column("features").to_pylist()]
+            ),
+            keys=keys[is_kept],
+            prior=True,
+        )
+    if not is_kept.all():
+        part = picked.filter(pa.array(~is_kept))
+        removed = RemovedPrior(
+            doc_keys=part.column("doc_key").to_numpy(),
+            ranks=part.column("rank").to_numpy(),
+            content_keys=part.column("content_key").to_numpy(),
+            keys=keys[~is_kept],
+            decisions=tuple(stored_decisions(part)),
+        )
+    return kept, removed
 
 
 def _match_paths(glob: str) -> Iterator[str]:
@@ -220,10 +281,11 @@ def _match_paths(glob: str) -> Iterator[str]:
 
 
 class ReadPriorCandidates(beam.PTransform):
-    """``PBegin`` -> ``PCollection[FeatureBatch]`` (``prior=True``) of indexed kept
-    articles sharing at least one LSH bucket key with ``new_keys`` (a singleton
-    sorted ``np.ndarray``). Only the key columns of the index are scanned; the
-    features of other articles are never read.
+    """``PBegin`` -> indexed articles sharing at least one LSH bucket key with
+    ``new_keys`` (a singleton sorted ``np.ndarray``): ``.kept``, a
+    ``PCollection[FeatureBatch]`` (``prior=True``), and ``.removed``, a
+    ``PCollection[RemovedPrior]``. Only the key column of the index is scanned; the
+    other columns are read for hit rows only.
     """
 
     def __init__(self, index_glob: str, new_keys):
@@ -238,7 +300,9 @@ class ReadPriorCandidates(beam.PTransform):
             | "MatchIndex" >> beam.FlatMap(_match_paths)
             | "Distribute" >> beam.Reshuffle()
             | "Candidates"
-            >> beam.ParDo(_ReadCandidatesFn(), beam.pvalue.AsSingleton(self._new_keys))
+            >> beam.ParDo(
+                _ReadCandidatesFn(), beam.pvalue.AsSingleton(self._new_keys)
+            ).with_outputs(REMOVED_TAG, main="kept")
         )
 
 

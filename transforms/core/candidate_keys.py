@@ -18,6 +18,7 @@ STORY_NAMESPACE = 1
 NEAR_NAMESPACE = 0
 FILLER_NAMESPACE = 2
 LEAD_NAMESPACE = 3
+CONTENT_NAMESPACE = 4
 
 
 def _filler_keys(content_hashes: list[str], count: int, namespace: int) -> np.ndarray:
@@ -120,7 +121,8 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
     candidate pair iff they share any key. A document a tier cannot apply to (no
     tokens; templated, undated or without enough evidence for ``story``) gets keys
     derived from its content hash in that tier's columns, which only its exact
-    duplicates share.
+    duplicates share. The last column is a key of the content hash itself
+    (namespace 4): identical copies always share a bucket, whatever the other tiers.
     """
     table = _as_table(features, config)
     n = len(table)
@@ -133,6 +135,8 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
     if len(empty):
         hashes = [table.content_hashes[i] for i in empty.tolist()]
         out[empty, : near.bands] = _filler_keys(hashes, near.bands, NEAR_NAMESPACE)
+    story_end = config.num_keys - 1
+    out[:, story_end] = _filler_keys(table.content_hashes, 1, CONTENT_NAMESPACE)[:, 0]
     if config.story_enabled:
         eligible = story_eligible_rows(table, config)
         story_keys = np.hstack(
@@ -161,11 +165,11 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
             story_keys = _with_date_tiles(
                 story_keys, table.published_days, config.story_window_days
             )
-        out[:, near.bands :] = story_keys
+        out[:, near.bands : story_end] = story_keys
         ineligible = np.flatnonzero(~eligible)
         if len(ineligible):
             hashes = [table.content_hashes[i] for i in ineligible.tolist()]
-            out[ineligible, near.bands :] = _filler_keys(
-                hashes, config.num_keys - near.bands, STORY_NAMESPACE
+            out[ineligible, near.bands : story_end] = _filler_keys(
+                hashes, story_end - near.bands, STORY_NAMESPACE
             )
     return out

@@ -228,9 +228,9 @@ class DedupConfig:
 
     @property
     def num_keys(self) -> int:
-        """Columns of :func:`candidate_keys`."""
+        """Columns of :func:`candidate_keys`: near bands, story bands, one content key."""
         story = self.story_bands + self.story_lead_bands if self.story_enabled else 0
-        return self.near_params.bands + story
+        return self.near_params.bands + story + 1
 
     def index_settings(self) -> dict:
         """The settings that shape stored features and keys, by name."""

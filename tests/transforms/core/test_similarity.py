@@ -196,7 +196,7 @@ def test_missing_date_passes_when_dates_are_optional():
 def test_story_disabled():
     config = replace(CONFIG, story_enabled=False)
     assert verify(one(STORY_A), one(STORY_B), config) is None
-    assert candidate_keys([one(STORY_A)], config).shape == (1, config.near_params.bands)
+    assert candidate_keys([one(STORY_A)], config).shape == (1, config.near_params.bands + 1)
 
 
 def test_verify_is_symmetric():
@@ -344,3 +344,9 @@ def test_seeds_only_naryshkin_pair_merges():
 
 def test_features_type():
     assert isinstance(one(STORY_A), Features)
+
+
+def test_identical_content_always_shares_the_content_key_column():
+    a, b = one(STORY_A, day=DAY), one(STORY_A, day=DAY + 40)
+    keys = candidate_keys([a, b, one(STORY_B, day=DAY)], CONFIG)
+    assert keys[0, -1] == keys[1, -1] != keys[2, -1]
