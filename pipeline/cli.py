@@ -33,6 +33,7 @@ COMMANDS = {
     "watch": ("newsingest.pipeline.watch", "ingest files continuously as they land"),
     "runs": ("newsingest.pipeline.runs", "list a dataset's committed runs with their counts"),
     "compact": ("newsingest.pipeline.compact", "merge small files of a dataset, atomically"),
+    "reindex": ("newsingest.pipeline.reindex", "rebuild a dataset's dedup index, atomically"),
     "load": ("newsingest.pipeline.load", "load a dataset into a warehouse (duckdb) incrementally"),
     "report": ("newsingest.pipeline.report", "write a self-contained HTML report of a run"),
 }

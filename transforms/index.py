@@ -94,8 +94,7 @@ def stored_decisions(table: pa.Table) -> list[Decision]:
     """The decisions of the removed rows of an index table (as stored: float32 similarity)."""
     rows = table.select(["doc_key", "duplicate_of", "method", "similarity"]).to_pylist()
     return [
-        Decision(r["doc_key"], r["duplicate_of"], r["method"], float(r["similarity"]))
-        for r in rows
+        Decision(r["doc_key"], r["duplicate_of"], r["method"], float(r["similarity"])) for r in rows
     ]
 
 
@@ -136,8 +135,7 @@ class ReadIngestedKeys(beam.PTransform):
     def expand(self, pbegin):
         return (
             pbegin
-            | "ReadContentKeys"
-            >> beam.io.ReadFromParquetBatched(self._glob, columns=["doc_key"])
+            | "ReadContentKeys" >> beam.io.ReadFromParquetBatched(self._glob, columns=["doc_key"])
             | "ToArrays" >> beam.Map(_doc_keys)
             | "Distinct" >> beam.CombineGlobally(_ConcatUnique())
         )

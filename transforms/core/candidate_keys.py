@@ -11,7 +11,7 @@ from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTa
 from newsingest.transforms.core.minhash import EMPTY_VALUE, LshParams, band_keys, signatures_flat
 from newsingest.transforms.core.vocabulary import BIGRAM_MIX
 
-__all__ = ["candidate_keys"]
+__all__ = ["candidate_keys", "content_only_keys"]
 
 _FILLER_SEED = 0xF1
 STORY_NAMESPACE = 1
@@ -172,4 +172,19 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
             out[ineligible, near.bands : story_end] = _filler_keys(
                 hashes, story_end - near.bands, STORY_NAMESPACE
             )
+    return out
+
+
+def content_only_keys(content_hashes: list[str], config: DedupConfig) -> np.ndarray:
+    """Keys of documents known only by their content hash (removed articles after a
+    reindex): every column holds keys only exact copies share."""
+    n, story_end = len(content_hashes), config.num_keys - 1
+    out = np.empty((n, config.num_keys), dtype=np.uint64)
+    if n == 0:
+        return out
+    bands = config.near_params.bands
+    out[:, :bands] = _filler_keys(content_hashes, bands, NEAR_NAMESPACE)
+    if story_end > bands:
+        out[:, bands:story_end] = _filler_keys(content_hashes, story_end - bands, STORY_NAMESPACE)
+    out[:, story_end] = _filler_keys(content_hashes, 1, CONTENT_NAMESPACE)[:, 0]
     return out

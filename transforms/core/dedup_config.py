@@ -238,9 +238,7 @@ class DedupConfig:
 
     def decision_settings(self) -> dict:
         """The thresholds that only decide (recorded per run; free to change), by name."""
-        return {
-            f.name: getattr(self, f.name) for f in fields(self) if not f.metadata[SHAPES_INDEX]
-        }
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata[SHAPES_INDEX]}
 
     def with_decisions(self, **changes) -> DedupConfig:
         """A copy with other deciding settings; raises ValueError for a shaping one."""
