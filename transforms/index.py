@@ -4,10 +4,9 @@
 row per article ever ingested: kept articles with their LSH bucket keys and
 encoded features, duplicates with their content key only. A run
 
-* skips inputs whose content is already in the index (``SkipIngested``),
-* reads back only the kept articles that share a bucket key with a new
-  article (``ReadPriorCandidates``), so its cost grows with the new batch,
-  beyond one columnar scan of the index's keys,
+* skips inputs already in the index, same URI and content (``FindIngested``, ``SkipIngested``),
+* reads back only the articles that share a bucket key with a new one
+  (``transforms.prior.ReadPriorCandidates``),
 * writes index rows for its own articles (``index_table``), committed with
   the data.
 
@@ -22,16 +21,11 @@ from collections.abc import Iterator
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from newsingest.schemas import INDEX
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.canonical import article_id, content_key
-from newsingest.transforms.core.engine import RemovedPrior
-from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
@@ -40,14 +34,9 @@ __all__ = [
     "SKIPPED_TAG",
     "content_key",
     "index_table",
-    "ReadIngestedKeys",
-    "ReadPriorCandidates",
-    "REMOVED_TAG",
-    "split_prior",
+    "FindIngested",
     "stored_decisions",
     "SkipIngested",
-    "CollectBandKeys",
-    "new_band_keys",
     "ReadQuarantinedKeys",
     "SkipQuarantined",
     "quarantine_fingerprint",
@@ -124,19 +113,59 @@ class _ConcatUnique(beam.CombineFn):
         return _sorted_unique(accumulator)
 
 
-class ReadIngestedKeys(beam.PTransform):
-    """``PBegin`` -> singleton sorted ``np.ndarray`` of every ingested article's doc key
-    (its URI and content: see ``transforms.core.canonical.article_key``)."""
+def _keys_by_shard(keys: np.ndarray, num_shards: int) -> Iterator[tuple[int, np.ndarray]]:
+    keys = keys.astype(np.uint64)
+    shards = (keys % np.uint64(num_shards)).astype(np.int64)
+    for shard in np.unique(shards).tolist():
+        yield shard, keys[shards == shard]
 
-    def __init__(self, index_glob: str):
+
+def _indexed_by_shard(table: pa.Table, num_shards: int):
+    return _keys_by_shard(_doc_keys(table), num_shards)
+
+
+def _new_by_shard(batch: ArticleBatch, num_shards: int):
+    return _keys_by_shard(batch.doc_keys, num_shards)
+
+
+def _ingested_in_shard(element) -> Iterator[np.ndarray]:
+    _, grouped = element
+    if grouped["new"] and grouped["index"]:
+        found = np.intersect1d(
+            np.concatenate(grouped["new"]), np.concatenate(grouped["index"]), assume_unique=False
+        )
+        if len(found):
+            yield found
+
+
+class FindIngested(beam.PTransform):
+    """``PCollection[ArticleBatch]`` -> singleton sorted ``np.ndarray`` of those of their
+    doc keys (URI and content: ``transforms.core.canonical.article_key``) already in the
+    index.
+
+    The index's doc keys meet the new ones in a ``CoGroupByKey`` by ``key % num_shards``;
+    only the (few) re-ingested keys come out, whatever the size of the index.
+    """
+
+    def __init__(self, index_glob: str, num_shards: int = 16):
         super().__init__()
+        if num_shards < 1:
+            raise ValueError(f"num_shards must be >= 1, got {num_shards}")
         self._glob = index_glob
+        self._num_shards = num_shards
 
-    def expand(self, pbegin):
+    def expand(self, batches):
+        shards = self._num_shards
+        indexed = (
+            batches.pipeline
+            | "ReadDocKeys" >> beam.io.ReadFromParquetBatched(self._glob, columns=["doc_key"])
+            | "IndexedByShard" >> beam.FlatMap(_indexed_by_shard, shards)
+        )
+        new = batches | "NewByShard" >> beam.FlatMap(_new_by_shard, shards)
         return (
-            pbegin
-            | "ReadContentKeys" >> beam.io.ReadFromParquetBatched(self._glob, columns=["doc_key"])
-            | "ToArrays" >> beam.Map(_doc_keys)
+            {"new": new, "index": indexed}
+            | "JoinDocKeys" >> beam.CoGroupByKey()
+            | "Ingested" >> beam.FlatMap(_ingested_in_shard)
             | "Distinct" >> beam.CombineGlobally(_ConcatUnique())
         )
 
@@ -165,8 +194,9 @@ class SkipIngested(beam.PTransform):
     kept article.
 
     Input ``PCollection[ArticleBatch]``; ``known`` is the singleton from
-    ``ReadIngestedKeys``. The main output keeps batch order and contents
-    otherwise; the ``SKIPPED_TAG`` output carries per-batch counts.
+    ``FindIngested`` (the re-ingested doc keys among them). The main output keeps
+    batch order and contents otherwise; the ``SKIPPED_TAG`` output carries per-batch
+    counts.
     """
 
     def __init__(self, known):
@@ -177,147 +207,6 @@ class SkipIngested(beam.PTransform):
         return batches | "Skip" >> beam.ParDo(
             _SkipFn(), beam.pvalue.AsSingleton(self._known)
         ).with_outputs(SKIPPED_TAG, main="articles")
-
-
-def _hit_rows(table: pa.Table, new_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows with a bucket key in ``new_keys`` (kept or removed), and their keys."""
-    band_keys = table.column("band_keys").combine_chunks()
-    values = band_keys.values.to_numpy()
-    offsets = band_keys.offsets.to_numpy()
-    lengths = np.diff(offsets)
-    if len(values) == 0:
-        return np.empty(0, np.int64), np.empty((0, 0), np.uint64)
-    rows = np.unique(
-        np.searchsorted(offsets, np.flatnonzero(np.isin(values, new_keys)), "right") - 1
-    )
-    rows = rows[lengths[rows] > 0]
-    width = int(lengths[rows[0]]) if len(rows) else 0
-    keys = (
-        np.stack([values[offsets[i] : offsets[i] + width] for i in rows])
-        if len(rows)
-        else np.empty((0, 0), np.uint64)
-    )
-    return rows, keys
-
-
-REMOVED_TAG = "removed"
-
-
-class _ReadCandidatesFn(beam.DoFn):
-    """Scans one index file's keys row group by row group; decodes features of hits only.
-
-    Main output: kept hits as ``FeatureBatch`` (``prior=True``); ``REMOVED_TAG``:
-    removed hits as ``RemovedPrior`` (keys, content keys and decisions).
-    """
-
-    def __init__(self):
-        self._candidates = Metrics.counter("newsingest", "prior_candidates")
-
-    def process(self, path: str, new_keys: np.ndarray) -> Iterator:
-        if len(new_keys) == 0:
-            return
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            parquet = pq.ParquetFile(handle)
-            for group in range(parquet.num_row_groups):
-                rows, keys = _hit_rows(parquet.read_row_group(group, ["band_keys"]), new_keys)
-                if len(rows) == 0:
-                    continue
-                self._candidates.inc(len(rows))
-                details = parquet.read_row_group(group, PRIOR_COLUMNS)
-                kept, removed = split_prior(details, rows, keys)
-                if kept is not None:
-                    yield kept
-                if removed is not None:
-                    yield beam.pvalue.TaggedOutput(REMOVED_TAG, removed)
-
-
-PRIOR_COLUMNS = [
-    "doc_key",
-    "content_key",
-    "kept",
-    "rank",
-    "features",
-    "duplicate_of",
-    "method",
-    "similarity",
-]
-
-
-def split_prior(
-    table: pa.Table, rows: np.ndarray, keys: np.ndarray
-) -> tuple[FeatureBatch | None, RemovedPrior | None]:
-    """Rows ``rows`` of an index table (with their bucket ``keys``): kept and removed."""
-    picked = table.take(pa.array(rows))
-    is_kept = picked.column("kept").to_numpy(zero_copy_only=False)
-    kept = removed = None
-    if is_kept.any():
-        part = picked.filter(pa.array(is_kept))
-        kept = FeatureBatch(
-            doc_keys=part.column("doc_key").to_numpy(),
-            ranks=part.column("rank").to_numpy(),
-            features=FeatureTable.from_rows(
-                [feature_codec.decode(b) for b in part.column("features").to_pylist()]
-            ),
-            keys=keys[is_kept],
-            prior=True,
-        )
-    if not is_kept.all():
-        part = picked.filter(pa.array(~is_kept))
-        removed = RemovedPrior(
-            doc_keys=part.column("doc_key").to_numpy(),
-            ranks=part.column("rank").to_numpy(),
-            content_keys=part.column("content_key").to_numpy(),
-            keys=keys[~is_kept],
-            decisions=tuple(stored_decisions(part)),
-        )
-    return kept, removed
-
-
-def _match_paths(glob: str) -> Iterator[str]:
-    for result in FileSystems.match([glob]):
-        yield from sorted(meta.path for meta in result.metadata_list)
-
-
-class ReadPriorCandidates(beam.PTransform):
-    """``PBegin`` -> indexed articles sharing at least one LSH bucket key with
-    ``new_keys`` (a singleton sorted ``np.ndarray``): ``.kept``, a
-    ``PCollection[FeatureBatch]`` (``prior=True``), and ``.removed``, a
-    ``PCollection[RemovedPrior]``. Only the key column of the index is scanned; the
-    other columns are read for hit rows only.
-    """
-
-    def __init__(self, index_glob: str, new_keys):
-        super().__init__()
-        self._glob = index_glob
-        self._new_keys = new_keys
-
-    def expand(self, pbegin):
-        return (
-            pbegin
-            | "IndexGlob" >> beam.Create([self._glob])
-            | "MatchIndex" >> beam.FlatMap(_match_paths)
-            | "Distribute" >> beam.Reshuffle()
-            | "Candidates"
-            >> beam.ParDo(
-                _ReadCandidatesFn(), beam.pvalue.AsSingleton(self._new_keys)
-            ).with_outputs(REMOVED_TAG, main="kept")
-        )
-
-
-def new_band_keys(batch: FeatureBatch) -> np.ndarray:
-    """Distinct bucket keys of a batch."""
-    return np.unique(batch.keys.ravel())
-
-
-class CollectBandKeys(beam.PTransform):
-    """``PCollection[FeatureBatch]`` -> singleton sorted array of all their bucket keys."""
-
-    def expand(self, batches):
-        return (
-            batches
-            | "BatchKeys" >> beam.Map(new_band_keys)
-            | "Distinct" >> beam.CombineGlobally(_ConcatUnique())
-        )
 
 
 def quarantine_fingerprint(uri: str, sha256: str | None, size_bytes: int) -> str:
