@@ -6,8 +6,8 @@ Only ``dates.split_date_header`` calls it, for a value after a label with a colo
 
 Guarantees:
   * Deterministic: only absolute dates are read (no "yesterday", "2 hours ago", no
-    clock), the day, month and year must all be written, the label's language is the
-    only one tried (English as well for English labels), the zone defaults to UTC and
+    clock), the day, month and year must all be written, only the label's languages
+    are tried (``date``: English then French), the zone defaults to UTC and
     no local time zone is consulted.
   * The year window of the fast path applies (``MIN_YEAR..MAX_YEAR``).
   * Never raises on bad input: returns None.
@@ -38,14 +38,16 @@ _MAX_VALUE_CHARS = 80
 
 
 @functools.lru_cache(maxsize=32)
-def _parser(language: str):
+def _parser(languages: tuple[str, ...]):
     from dateparser.date import DateDataParser
 
-    return DateDataParser(languages=[language], settings=_SETTINGS)
+    return DateDataParser(languages=list(languages), settings=_SETTINGS)
 
 
-def parse_with_dateparser(value: str, language: str) -> tuple[dt.date, dt.datetime | None] | None:
-    """Read ``value`` with dateparser in ``language``; None when it cannot.
+def parse_with_dateparser(
+    value: str, languages: tuple[str, ...]
+) -> tuple[dt.date, dt.datetime | None] | None:
+    """Read ``value`` with dateparser in ``languages`` (tried in order); None when it cannot.
 
     Returns:
         ``(date, instant)`` like ``dates.parse_date_value``: the instant (UTC) only
@@ -54,7 +56,7 @@ def parse_with_dateparser(value: str, language: str) -> tuple[dt.date, dt.dateti
     if not value or len(value) > _MAX_VALUE_CHARS or not any(c.isdigit() for c in value):
         return None
     try:
-        data = _parser(language).get_date_data(value)
+        data = _parser(tuple(languages)).get_date_data(value)
     except (ValueError, TypeError, OverflowError, LookupError):
         return None
     moment = data["date_obj"] if data is not None else None

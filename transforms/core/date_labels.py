@@ -106,16 +106,19 @@ _PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }  # fmt: skip
 
-# "datum" is shared by de/nl/cs/sv, "data" by it/pt/pl, "date" by en/fr: the first
-# language listed owns the phrase (it only decides day-first numeric dates, and all of
-# these but English are day-first).
-LABELS: dict[str, tuple[str, str]] = {}
+# phrase -> (languages, kind). A phrase several languages share ("datum": de nl cs sv,
+# "data": it pt pl, "date": en fr) lists them all, in the order of ``_PHRASES``; the
+# fallback tries each, and the first decides how "05/03/2024" is read.
+LABELS: dict[str, tuple[tuple[str, ...], str]] = {}
 for _language, _kinds in _PHRASES.items():
     for _kind, _phrases in _kinds.items():
         for _phrase in _phrases:
-            LABELS.setdefault(_phrase, (_language, _kind))
-for _phrase, _language in (("datum", "nl"), ("data", "pt")):
-    LABELS.setdefault(_phrase, (_language, PUBLISHED))
+            _languages, _ = LABELS.get(_phrase, ((), _kind))
+            LABELS[_phrase] = ((*_languages, _language), _kind)
+for _phrase, _languages in (("date", ("fr",)), ("datum", ("nl", "cs", "sv")),
+                            ("data", ("pt", "pl"))):  # fmt: skip
+    _known, _kind = LABELS[_phrase]
+    LABELS[_phrase] = ((*_known, *(x for x in _languages if x not in _known)), _kind)
 
 VALUE_REQUIRED = frozenset({"data", "stand", "时间", "時間", "입력", "등록", "수정"})
 

@@ -236,17 +236,17 @@ def _read_labelled(text: str, pos: int, parsed_only: bool = False) -> _Header | 
     if label is None:
         return None
     name = " ".join(label.group("label").split())
-    language, kind = _LABEL_KINDS[name_key(name)]
+    languages, kind = _LABEL_KINDS[name_key(name)]
     updated = kind == UPDATED
     value_start = _skip_space(text, label.end())
     match = _longest_match(text, value_start)
     if match is not None:
-        header = _header_from_match(name, updated, match, day_first=language != "en")
+        header = _header_from_match(name, updated, match, day_first=languages[0] != "en")
         return None if parsed_only and header.date is None else header
     if label.group("colon") is None or name_key(name) in VALUE_REQUIRED:
         return None
     raw, end = _undecodable_value(text, label.end())
-    parsed = parse_with_dateparser(raw, language) if raw else None
+    parsed = parse_with_dateparser(raw, languages) if raw else None
     if parsed is not None:
         return _Header(name, updated, raw, parsed[0], parsed[1], end)
     return None if parsed_only else _Header(name, updated, raw, None, None, end)
