@@ -26,7 +26,16 @@ from newsingest.transforms.core.date_zones import (
     zone_offset_minutes,
 )
 
-__all__ = ["FORMS", "MIN_YEAR", "MAX_YEAR", "MONTH_WORD", "build", "name_key", "trie_pattern"]
+__all__ = [
+    "MIN_YEAR",
+    "MAX_YEAR",
+    "MONTH_WORD",
+    "build",
+    "first_letters",
+    "match_value",
+    "name_key",
+    "trie_pattern",
+]
 
 MIN_YEAR, MAX_YEAR = 1800, 2200
 _UTC = dt.timezone.utc
@@ -87,6 +96,14 @@ def trie_pattern(words) -> str:
     return render(trie)
 
 
+def first_letters(words) -> frozenset[str]:
+    """Lower-case and upper-case-lowered first characters of ``words`` (for set tests)."""
+    letters = set()
+    for word in words:
+        letters.update({word[0].lower(), word[0].upper().lower()})
+    return frozenset(letters)
+
+
 def _depth(node: dict) -> int:
     return 1 + max((_depth(child) for child in node.values()), default=0)
 
@@ -141,26 +158,64 @@ _DATE_FORMS = (
     rf"(?P<mon>{MONTH_WORD})\.?{_HS}+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?{_HS}+(?P<y>\d{{4}})",
     *_CJK_FORMS,
 )
-_NO_LEADING_WEEKDAY = len(_DATE_FORMS) - len(_CJK_FORMS)
-FORMS = tuple(
-    re.compile(
-        rf"{_WEEKDAY + '?' if i < _NO_LEADING_WEEKDAY else ''}{form}{_YEAR_TAIL}{_TRAILING_WEEKDAY}"
-        rf"{_TIME_TAIL}{_END}",
-        re.IGNORECASE,
-    )
-    for i, form in enumerate(_DATE_FORMS)
-) + (
-    re.compile(
-        rf"{_WEEKDAY}(?P<mon>{MONTH_WORD}){_HS}+(?P<d>\d{{1,2}}){_HS}+{_TIME}{_ZONE}{_HS}+"
-        rf"(?P<y>\d{{4}}){_END}",
-        re.IGNORECASE,
-    ),
+_DIGIT_FORMS = tuple(
+    re.compile(rf"{form}{_YEAR_TAIL}{_TRAILING_WEEKDAY}{_TIME_TAIL}{_END}", re.IGNORECASE)
+    for form in _DATE_FORMS
+    if not form.startswith("(?P<mon>")
 )
+_MONTH_FIRST_FORM = re.compile(
+    rf"{_DATE_FORMS[4]}{_YEAR_TAIL}{_TRAILING_WEEKDAY}{_TIME_TAIL}{_END}", re.IGNORECASE
+)
+_ASCTIME_FORM = re.compile(  # after a weekday only: "Thu Mar 28 09:15:00 2024"
+    rf"(?P<mon>{MONTH_WORD}){_HS}+(?P<d>\d{{1,2}}){_HS}+{_TIME}{_ZONE}{_HS}+(?P<y>\d{{4}}){_END}",
+    re.IGNORECASE,
+)
+_LEADING_WEEKDAY = re.compile(_WEEKDAY, re.IGNORECASE)
+# First letters (lower case) a weekday or month name can start with: a cheap set test
+# spares the big name tries at the start of ordinary prose.
+_WEEKDAY_INITIALS = first_letters(_WEEKDAY_NAMES)
+_MONTH_INITIALS = first_letters(MONTH_NUMBERS)
+_CJK_FORM_COUNT = len(_CJK_FORMS)
+
+
+def match_value(text: str, pos: int) -> tuple[int, re.Match[str]] | None:
+    """The longest date value starting at ``pos``: ``(end, match)``, or None.
+
+    A leading weekday (not before a CJK form) is matched once and skipped; the value
+    is ``text[pos:end]``. Forms are picked by their first character, so a position
+    that starts no date costs two or three failed regex matches.
+    """
+    best: re.Match[str] | None = None
+    if pos >= len(text):
+        return None
+    first = text[pos]
+    weekday = None
+    if first.lower() in _WEEKDAY_INITIALS:
+        weekday = _LEADING_WEEKDAY.match(text, pos)
+    starts = (pos,) if weekday is None else (pos, weekday.end())
+    for start in starts:
+        if start >= len(text):
+            continue
+        if text[start].isdecimal():
+            forms = _DIGIT_FORMS if start == pos else _DIGIT_FORMS[: -_CJK_FORM_COUNT or None]
+        elif start != pos:
+            forms = (_MONTH_FIRST_FORM, _ASCTIME_FORM)
+        elif first.lower() in _MONTH_INITIALS:
+            forms = (_MONTH_FIRST_FORM,)
+        else:
+            continue
+        for form in forms:
+            match = form.match(text, start)
+            if match is not None and (best is None or match.end() > best.end()):
+                best = match
+    return None if best is None else (best.end(), best)
+
+
 _OFFSET_RE = re.compile(r"(?:UTC|GMT|UT)?\s*([+-])(\d{1,2}):?(\d{2})?")
 
 
 def build(match: re.Match[str], day_first: bool = False) -> tuple[dt.date, dt.datetime | None]:
-    """The calendar date and (when a time is given) UTC instant of a ``FORMS`` match.
+    """The calendar date and (when a time is given) UTC instant of a ``match_value`` match.
 
     ``day_first`` reads an ambiguous ``05/03/2024`` as 5 March (else May 3).
 

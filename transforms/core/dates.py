@@ -100,11 +100,12 @@ from dataclasses import dataclass
 
 from newsingest.transforms.core.date_fallback import parse_with_dateparser
 from newsingest.transforms.core.date_forms import (
-    FORMS,
     MAX_YEAR,
     MIN_YEAR,
     MONTH_WORD,
     build,
+    first_letters,
+    match_value,
     name_key,
     trie_pattern,
 )
@@ -152,6 +153,7 @@ _LABEL_WORDS = trie_pattern(sorted(LABELS))
 _LABEL_RE = re.compile(
     rf"(?P<label>{_LABEL_WORDS})(?:[ \t]*(?P<colon>[:：])|(?=\s))", re.IGNORECASE
 )
+_LABEL_INITIALS = first_letters(_LABEL_KINDS)
 _SPACE_RE = re.compile(r"[\s\ufeff]*")
 _WORD_RE = re.compile(r"[^\s]+")
 _DATEISH_WORD_RE = re.compile(rf".*\d|(?:{MONTH_WORD})\.?,?$", re.IGNORECASE)
@@ -186,10 +188,10 @@ def parse_date_value(value: str) -> tuple[dt.date, dt.datetime | None]:
             ``MIN_YEAR..MAX_YEAR``.
     """
     text = value.strip()
-    match = _longest_match(text, 0)
-    if match is None or match.end() != len(text):
+    found = match_value(text, 0)
+    if found is None or found[0] != len(text):
         raise ValueError(f"unrecognised date value: {value!r}")
-    return build(match)
+    return build(found[1])
 
 
 def split_date_header(text: str) -> DateHeader:
@@ -232,6 +234,8 @@ def _primary(headers: list[_Header]) -> _Header:
 
 
 def _read_labelled(text: str, pos: int, parsed_only: bool = False) -> _Header | None:
+    if pos >= len(text) or text[pos].lower() not in _LABEL_INITIALS:
+        return None
     label = _LABEL_RE.match(text, pos)
     if label is None:
         return None
@@ -239,9 +243,9 @@ def _read_labelled(text: str, pos: int, parsed_only: bool = False) -> _Header | 
     languages, kind = _LABEL_KINDS[name_key(name)]
     updated = kind == UPDATED
     value_start = _skip_space(text, label.end())
-    match = _longest_match(text, value_start)
-    if match is not None:
-        header = _header_from_match(name, updated, match, day_first=languages[0] != "en")
+    found = match_value(text, value_start)
+    if found is not None:
+        header = _header(text, value_start, found, name, updated, languages[0] != "en")
         return None if parsed_only and header.date is None else header
     if label.group("colon") is None or name_key(name) in VALUE_REQUIRED:
         return None
@@ -253,24 +257,30 @@ def _read_labelled(text: str, pos: int, parsed_only: bool = False) -> _Header | 
 
 
 def _read_unlabelled(text: str, pos: int) -> _Header | None:
-    match = _longest_match(text, pos)
-    if match is None:
+    found = match_value(text, pos)
+    if found is None:
         return None
     line_end = text.find("\n", pos)
     line = text[pos:] if line_end < 0 else text[pos:line_end]
-    if match.end() - pos != len(line.rstrip()):
+    if found[0] - pos != len(line.rstrip()):
         return None
-    return _header_from_match(None, False, match, day_first=False)
+    return _header(text, pos, found, None, False, day_first=False)
 
 
-def _header_from_match(
-    label: str | None, updated: bool, match: re.Match[str], day_first: bool
+def _header(
+    text: str,
+    start: int,
+    found: tuple[int, re.Match[str]],
+    label: str | None,
+    updated: bool,
+    day_first: bool,
 ) -> _Header:
+    end, match = found
     try:
         date, at = build(match, day_first)
     except (ValueError, OverflowError):
         date, at = None, None
-    return _Header(label, updated, match.group(0), date, at, match.end())
+    return _Header(label, updated, text[start:end], date, at, end)
 
 
 def _undecodable_value(text: str, pos: int) -> tuple[str, int]:
@@ -288,12 +298,3 @@ def _undecodable_value(text: str, pos: int) -> tuple[str, int]:
         end = word.end()
     start = words[0].start()
     return text[start:end], end
-
-
-def _longest_match(text: str, pos: int) -> re.Match[str] | None:
-    best = None
-    for form in FORMS:
-        match = form.match(text, pos)
-        if match is not None and (best is None or match.end() > best.end()):
-            best = match
-    return best
