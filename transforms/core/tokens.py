@@ -48,9 +48,7 @@ WORD_START = rf"[\p{{L}}\p{{No}}\p{{Nl}}--[{_NO_SPACE_SCRIPTS}]]"
 WORD_CONTINUE = rf"[\p{{L}}\p{{M}}\p{{No}}\p{{Nl}}--[{_NO_SPACE_SCRIPTS}{_VARIATION_SELECTORS}]]"
 WORD_PATTERN = f"{WORD_START}{WORD_CONTINUE}*"
 NUMBER_PATTERN = r"\d+(?:[.,]\d+)*"
-_TOKEN_RE = regex.compile(
-    rf"[{_NO_SPACE_SCRIPTS}]|{NUMBER_PATTERN}|{WORD_PATTERN}", regex.V1
-)
+_TOKEN_RE = regex.compile(rf"[{_NO_SPACE_SCRIPTS}]|{NUMBER_PATTERN}|{WORD_PATTERN}", regex.V1)
 
 TOKEN_SEED = 0x5EED
 # Odd 64-bit multipliers, one per position inside an n-gram: they make the
