@@ -256,7 +256,7 @@ LATIN1_LINES = "Le ministre a déclaré à Genève que ça coûte cher.\n"
 
 @pytest.mark.parametrize("legacy", ["cp1252", "latin-1"])
 def test_mixed_utf8_and_latin1_lines_are_decoded_per_line(legacy):
-    data = UTF8_LINES.encode("utf-8") + LATIN1_LINES.encode(legacy) + "Fin.\n".encode()
+    data = UTF8_LINES.encode("utf-8") + LATIN1_LINES.encode(legacy) + b"Fin.\n"
     text, encoding = decode_text(data)
     assert text == UTF8_LINES + LATIN1_LINES + "Fin.\n"
     assert encoding == MIXED_ENCODING
