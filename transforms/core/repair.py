@@ -41,9 +41,11 @@ _CP1251_CONTINUATION = (
 )
 # A UTF-8 lead byte read as cp1252/Latin-1 (U+00C2-U+00F4) or cp1251 followed by a
 # continuation byte read the same way. Clean text rarely has these pairs; when it
-# does, ftfy leaves it alone (the guard only decides whether ftfy is asked).
-_MOJIBAKE_RE = re.compile(
-    f"[\u00c2-\u00f4][{_CP1252_CONTINUATION}]|[\u0420\u0421][{_CP1251_CONTINUATION}]"
+# does, ftfy leaves it alone (the guard only decides whether ftfy is asked). Two
+# patterns that each start with a character set search faster than one alternation.
+_MOJIBAKE_RES = (
+    re.compile(f"[\u00c2-\u00f4][{_CP1252_CONTINUATION}]"),
+    re.compile(f"[\u0420\u0421][{_CP1251_CONTINUATION}]"),
 )
 
 _FOLDED_TYPES = frozenset(
@@ -79,25 +81,32 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLDS = _fold_table()
-_FOLD_RE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_FOLDS)) + "]")
+# The blocks, as one short character set: most non-ASCII text has no character in
+# them, and a set of a few ranges is searched far faster than one of ~3,000 characters.
+_FOLD_BLOCK_RE = re.compile(
+    "["
+    + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high - 1))}" for low, high in _FOLD_BLOCKS)
+    + "]"
+)
 
 
 def _fold(match: re.Match[str]) -> str:
-    return _FOLDS[ord(match.group())]
+    char = match.group()
+    return _FOLDS.get(ord(char), char)
 
 
 def fold_compatibility(text: str) -> str:
     """NFC, with the meaning-preserving compatibility folds described above."""
     if text.isascii():
         return text
-    if _FOLD_RE.search(text) is not None:
-        text = _FOLD_RE.sub(_fold, text)
+    if _FOLD_BLOCK_RE.search(text) is not None:
+        text = _FOLD_BLOCK_RE.sub(_fold, text)
     return unicodedata.normalize("NFC", text)
 
 
 def needs_repair(text: str) -> bool:
     """Whether ``text`` has a sequence typical of mojibake (the cheap guard)."""
-    return not text.isascii() and _MOJIBAKE_RE.search(text) is not None
+    return not text.isascii() and any(guard.search(text) for guard in _MOJIBAKE_RES)
 
 
 def repair_mojibake(text: str) -> str:
@@ -110,6 +119,6 @@ def repair_mojibake(text: str) -> str:
         return text
     lines = text.split("\n")
     for index, line in enumerate(lines):
-        if _MOJIBAKE_RE.search(line) is not None:
+        if any(guard.search(line) for guard in _MOJIBAKE_RES):
             lines[index] = ftfy.fix_encoding(line)
     return "\n".join(lines)

@@ -13,11 +13,13 @@ Guarantees:
     and goes on through letters, numbers and combining marks (``\p{M}``), so
     Devanagari ``हिन्दी``, Arabic with harakat or a decomposed ``é`` stay one word
     (the standard library's ``\w`` has no marks and split them into letters).
-    Variation selectors are not part of words.
+    Variation selectors are not part of words. ASCII text, where both agree, is
+    matched by a standard-library twin of the pattern (about twice as fast).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -25,7 +27,9 @@ import regex
 import xxhash
 
 __all__ = [
+    "ASCII_WORD_PATTERN",
     "NUMBER_PATTERN",
+    "TokenPattern",
     "WORD_CONTINUE",
     "WORD_PATTERN",
     "tokenize",
@@ -48,7 +52,29 @@ WORD_START = rf"[\p{{L}}\p{{No}}\p{{Nl}}--[{_NO_SPACE_SCRIPTS}]]"
 WORD_CONTINUE = rf"[\p{{L}}\p{{M}}\p{{No}}\p{{Nl}}--[{_NO_SPACE_SCRIPTS}{_VARIATION_SELECTORS}]]"
 WORD_PATTERN = f"{WORD_START}{WORD_CONTINUE}*"
 NUMBER_PATTERN = r"\d+(?:[.,]\d+)*"
-_TOKEN_RE = regex.compile(rf"[{_NO_SPACE_SCRIPTS}]|{NUMBER_PATTERN}|{WORD_PATTERN}", regex.V1)
+ASCII_WORD_PATTERN = "[A-Za-z]+"
+
+
+class TokenPattern:
+    """A token regex for any text, and its twin for ASCII text.
+
+    ``findall`` uses the standard-library twin when the text is ASCII and the ``regex``
+    (V1) pattern otherwise; the twin must give the same matches on ASCII text (the
+    tests check it on random ASCII).
+    """
+
+    def __init__(self, pattern: str, ascii_pattern: str) -> None:
+        self.unicode = regex.compile(pattern, regex.V1)
+        self.ascii = re.compile(ascii_pattern)
+
+    def findall(self, text: str) -> list[str]:
+        return (self.ascii if text.isascii() else self.unicode).findall(text)
+
+
+_TOKEN_RE = TokenPattern(
+    rf"[{_NO_SPACE_SCRIPTS}]|{NUMBER_PATTERN}|{WORD_PATTERN}",
+    rf"{NUMBER_PATTERN}|{ASCII_WORD_PATTERN}",
+)
 
 TOKEN_SEED = 0x5EED
 # Odd 64-bit multipliers, one per position inside an n-gram: they make the

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 
 import pytest
 
 from newsingest.transforms.core import entities
+from newsingest.transforms.core import tokens as token_module
 from newsingest.transforms.core.tokens import _NO_SPACE_SCRIPTS, tokenize
 
 # The tokeniser before the ``regex`` module: stdlib ``\w`` has no combining marks.
@@ -68,3 +70,14 @@ def test_dedup_stream_tokens_are_the_product_tokens(text):
     product = ["s" if t[0] in "'’" else t.casefold() for t in stream]
     assert entities.casefold_safe(text)
     assert product == tokenize(text)
+
+
+@pytest.mark.parametrize(
+    "pattern", [entities.STREAM_RE, token_module._TOKEN_RE], ids=["stream", "token"]
+)
+def test_ascii_twin_gives_the_unicode_patterns_matches(pattern):
+    rng = random.Random(11)
+    alphabet = "abcXYZ019 .,:;!?'\"\n\x00_-s"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert pattern.ascii.findall(text) == pattern.unicode.findall(text), text
