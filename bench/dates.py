@@ -10,7 +10,8 @@
 and ``date_fallback.parse_with_dateparser`` on the values only dateparser reads
 (``fallback``; its first call, which imports dateparser and loads its language data,
 is reported apart as ``fallback_first_call_ms``). Each value is timed ``--repeat``
-times; a group's figure is the median over its values of each value's median, in µs.
+times; a group's figure is the median over its values of each value's median, in µs
+of process CPU time (the machine may be shared: wall time would count other processes).
 
 ``--baseline REV`` also times ``transforms/core/dates.py`` as it was at git revision
 ``REV`` (English-only parser, standard library only) on the same inputs, so the cost
@@ -83,13 +84,13 @@ FALLBACK = [
 
 
 def _time_per_call(func, arg, repeat: int) -> float:
-    """Median µs of one call, over ``repeat`` calls timed in batches of 10."""
+    """Median µs of CPU time of one call, over ``repeat`` calls timed in batches of 10."""
     samples = []
     for _ in range(max(1, repeat // 10)):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(10):
             func(arg)
-        samples.append((time.perf_counter() - start) / 10 * 1e6)
+        samples.append((time.process_time() - start) / 10 * 1e6)
     return statistics.median(samples)
 
 
@@ -127,9 +128,9 @@ def run(repeat: int, baseline: str | None) -> dict[str, object]:
     figures: dict[str, object] = {
         name: _group(split_date_header, values, repeat) for name, values in inputs.items()
     }
-    start = time.perf_counter()
+    start = time.process_time()
     first = date_fallback.parse_with_dateparser(*FALLBACK[0])
-    figures["fallback_first_call_ms"] = round((time.perf_counter() - start) * 1e3, 1)
+    figures["fallback_first_call_ms"] = round((time.process_time() - start) * 1e3, 1)
     assert first is not None
     for value, languages in FALLBACK:
         assert date_fallback.parse_with_dateparser(value, languages) is not None, value

@@ -14,8 +14,9 @@ times, per article:
 * ``tokenize``: ``tokens.tokenize`` (``regex`` module);
 * ``decode_mixed``: ``decode_text`` of a file whose lines alternate UTF-8 and cp1252.
 
-Each figure is the median over articles of the per-article median of ``--repeat``
-timings, in µs, plus the articles' median length. ``--baseline REV`` times
+Each figure is the median over articles of the per-article mean of ``--repeat`` calls,
+in µs of process CPU time (the machine may be shared: wall time would count other
+processes), plus the articles' median length. ``--baseline REV`` times
 ``clean_text`` and the stdlib tokeniser as they were at git revision ``REV`` too.
 It also counts how many clean articles ``clean_text`` changes relative to the baseline.
 
@@ -86,14 +87,13 @@ def mojibake(text: str) -> str:
 
 
 def _median_us(func, texts: list[str], repeat: int) -> float:
+    """Median over ``texts`` of the CPU time of one call, from ``repeat`` calls each."""
     per_text = []
     for text in texts:
-        samples = []
+        start = time.process_time()
         for _ in range(repeat):
-            start = time.perf_counter()
             func(text)
-            samples.append(time.perf_counter() - start)
-        per_text.append(statistics.median(samples) * 1e6)
+        per_text.append((time.process_time() - start) / repeat * 1e6)
     return round(statistics.median(per_text), 2)
 
 
