@@ -146,7 +146,7 @@ class DateHeader:
     body: str
 
 
-_LABEL_KINDS = {key: value for key, value in LABELS.items()} | {
+_LABEL_KINDS = dict(LABELS) | {
     key.replace("\u0131", "i"): value for key, value in LABELS.items()
 }
 _LABEL_WORDS = trie_pattern(sorted(LABELS))

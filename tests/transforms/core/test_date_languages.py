@@ -109,6 +109,8 @@ FAST = {
         ("28 MAYIS 2024", dt.date(2024, 5, 28), None, "28 MAYIS 2024"),
         ("Güncelleme: 28 Eki 2024", dt.date(2024, 10, 28), None, "28 Eki 2024"),
         ("28 Ağustos 2024", dt.date(2024, 8, 28), None, "28 Ağustos 2024"),
+        ("YAYINLANMA: 28 EKİM 2024", dt.date(2024, 10, 28), None, "28 EKİM 2024"),
+        ("TARİH: 28 ŞUBAT 2024", dt.date(2024, 2, 28), None, "28 ŞUBAT 2024"),
     ],
     "ar": [
         ("تاريخ النشر: 28 مارس 2024", D, None, "28 مارس 2024"),
