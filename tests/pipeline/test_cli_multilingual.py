@@ -47,9 +47,7 @@ def test_multilingual_dates_mojibake_and_mixed_files(tmp_path):
         (inbox / name).write_text(body, encoding="utf-8")
     mojibake = MOJIBAKE_TEXT.encode("utf-8").decode("cp1252")
     (inbox / "mojibake.txt").write_text(mojibake, encoding="utf-8")
-    (inbox / "mixed.txt").write_bytes(
-        MIXED_UTF8.encode("utf-8") + MIXED_LATIN1.encode("latin-1")
-    )
+    (inbox / "mixed.txt").write_bytes(MIXED_UTF8.encode("utf-8") + MIXED_LATIN1.encode("latin-1"))
     out = tmp_path / "out"
     assert run_cli("--input", str(inbox), "--output", str(out)) == 0
 

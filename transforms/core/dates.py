@@ -146,9 +146,7 @@ class DateHeader:
     body: str
 
 
-_LABEL_KINDS = dict(LABELS) | {
-    key.replace("\u0131", "i"): value for key, value in LABELS.items()
-}
+_LABEL_KINDS = dict(LABELS) | {key.replace("\u0131", "i"): value for key, value in LABELS.items()}
 _LABEL_WORDS = trie_pattern(sorted(LABELS))
 _LABEL_RE = re.compile(
     rf"(?P<label>{_LABEL_WORDS})(?:[ \t]*(?P<colon>[:：])|(?=\s))", re.IGNORECASE
