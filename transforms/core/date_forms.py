@@ -118,9 +118,12 @@ _HS = f"[{_HS_CHARS}]"
 MONTH_WORD = trie_pattern(sorted(MONTH_NUMBERS))
 _WEEKDAY_WORD = trie_pattern(_WEEKDAY_NAMES)
 _WEEKDAY = rf"(?:{_WEEKDAY_WORD}\.?[,،]?{_HS}+)"
+# A weekday after the date: in parentheses, or followed by the end of the line or a
+# time ("28 Mart 2024 Perşembe 09:15"), so body text such as "Sunday 5 people ..." stays.
 _TRAILING_WEEKDAY = (
     rf"(?:{_HS}*[(（]{_WEEKDAY_WORD}\.?[)）]"
-    rf"|,?{_HS}+{_WEEKDAY_WORD}(?!\w)(?={_HS}*(?:\n|\Z)|[{_HS_CHARS},]+\d))?"
+    rf"|,?{_HS}+{_WEEKDAY_WORD}(?!\w)"
+    rf"(?={_HS}*(?:\n|\Z)|[{_HS_CHARS},]+\d{{1,2}}[:：h時时点]\d))?"
 )
 _YEAR_TAIL = rf"(?:{_HS}*{trie_pattern(sorted({*YEAR_SUFFIXES, *YEAR_WORDS}))}(?!\w))?"
 

@@ -157,6 +157,13 @@ FALLBACK = [
     ("Published: the 28th of March, 2024", D, None, "the 28th of March, 2024"),
     ("Date : le 28 mars 2024", D, None, "le 28 mars 2024"),
 ]
+# (article start, date_raw, body start): what follows the date stays body text.
+INLINE = [
+    ("date 2024-03-28 Sunday 5 people died", "2024-03-28", "Sunday 5 people"),
+    ("date 28 March 2024 Monday's vote", "28 March 2024", "Monday's vote"),
+    ("Datum: 28. März 2024 Heute tagte der Rat", "28. März 2024", "Heute tagte"),
+    ("date 2024-03-28 o 5 people", "2024-03-28", "o 5 people"),
+]
 # Starts that must not become a header.
 NOT_HEADERS = [
     "Data: 45% of respondents said yes",
@@ -210,6 +217,13 @@ def test_dateparser_fallback(start, date, at, raw):
         raw,
     )
     assert header.body == "Body of the article."
+
+
+@pytest.mark.parametrize("text,raw,body", INLINE)
+def test_inline_values_leave_the_body_alone(text, raw, body):
+    header = split_date_header(text)
+    assert (header.status, header.date_raw) == (DATE_PARSED, raw)
+    assert header.body.startswith(body)
 
 
 @pytest.mark.parametrize("start", NOT_HEADERS)
