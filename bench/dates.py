@@ -14,8 +14,9 @@ times; a group's figure is the median over its values of each value's median, in
 of process CPU time (the machine may be shared: wall time would count other processes).
 
 ``--baseline REV`` also times ``transforms/core/dates.py`` as it was at git revision
-``REV`` (English-only parser, standard library only) on the same inputs, so the cost
-of the multilingual tables on the English fast path is measured, not guessed.
+``REV`` (English-only parser, standard library only) on the same inputs, in alternation
+with the current parser value by value, so the cost of the multilingual tables on the
+English fast path is measured, not guessed.
 
 Writes ``bench/results/dates.json`` (or ``--out``).
 """
@@ -103,6 +104,26 @@ def _group(func, values, repeat: int) -> dict[str, float]:
     }
 
 
+def _paired(funcs: dict, values, repeat: int) -> dict[str, dict[str, float]]:
+    """Like ``_group`` for several functions, timed in alternation on each value (so a
+    change of machine load hits all of them alike)."""
+    samples: dict[str, list[list[float]]] = {name: [] for name in funcs}
+    for value in values:
+        per_value: dict[str, list[float]] = {name: [] for name in funcs}
+        for _ in range(max(1, repeat // 10)):
+            for name, func in funcs.items():
+                start = time.process_time()
+                for _ in range(10):
+                    func(value)
+                per_value[name].append((time.process_time() - start) / 10 * 1e6)
+        for name in funcs:
+            samples[name].append(statistics.median(per_value[name]))
+    return {
+        name: {"values": len(values), "median_us": round(statistics.median(per), 2)}
+        for name, per in samples.items()
+    }
+
+
 def _baseline_module(rev: str) -> types.ModuleType:
     source = subprocess.run(
         ["git", "show", f"{rev}:transforms/core/dates.py"],
@@ -143,8 +164,15 @@ def run(repeat: int, baseline: str | None) -> dict[str, object]:
         old = _baseline_module(baseline)
         figures["baseline"] = {
             "rev": baseline,
-            "english": _group(old.split_date_header, inputs["english"], repeat),
-            "no_header": _group(old.split_date_header, inputs["no_header"], repeat),
+            "note": "new and baseline timed in alternation, value by value",
+            **{
+                group: _paired(
+                    {"new": split_date_header, "baseline": old.split_date_header},
+                    inputs[group],
+                    repeat,
+                )
+                for group in ("english", "no_header")
+            },
             "multilingual_parsed": sum(
                 old.split_date_header(v).status == "parsed" for v in inputs["multilingual"]
             ),

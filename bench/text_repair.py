@@ -17,7 +17,8 @@ times, per article:
 Each figure is the median over articles of the per-article mean of ``--repeat`` calls,
 in µs of process CPU time (the machine may be shared: wall time would count other
 processes), plus the articles' median length. ``--baseline REV`` times
-``clean_text`` and the stdlib tokeniser as they were at git revision ``REV`` too.
+``clean_text`` and the stdlib tokeniser as they were at git revision ``REV`` too, in
+alternation with the current ones article by article (``baseline`` section).
 It also counts how many clean articles ``clean_text`` changes relative to the baseline.
 
 Writes ``bench/results/text_repair.json`` (or ``--out``).
@@ -97,6 +98,18 @@ def _median_us(func, texts: list[str], repeat: int) -> float:
     return round(statistics.median(per_text), 2)
 
 
+def _paired_us(funcs: dict, texts: list[str], repeat: int) -> dict[str, float]:
+    """``_median_us`` of several functions, timed in alternation on each text."""
+    per_text: dict[str, list[float]] = {name: [] for name in funcs}
+    for text in texts:
+        for name, func in funcs.items():
+            start = time.process_time()
+            for _ in range(repeat):
+                func(text)
+            per_text[name].append((time.process_time() - start) / repeat * 1e6)
+    return {name: round(statistics.median(values), 2) for name, values in per_text.items()}
+
+
 def _baseline_text(rev: str) -> types.ModuleType:
     source = subprocess.run(
         ["git", "show", f"{rev}:transforms/core/text.py"],
@@ -141,13 +154,17 @@ def run(limit: int, repeat: int, baseline: str | None) -> dict[str, object]:
         old_tokens = re.compile(
             rf"[{_NO_SPACE_SCRIPTS}]|\d+(?:[.,]\d+)*|[^\W\d_{_NO_SPACE_SCRIPTS}]+"
         )
+        both = {"new": clean_text, "baseline": old.clean_text}
         figures["baseline"] = {
             "rev": baseline,
-            "clean_text_clean_us": _median_us(old.clean_text, clean, repeat),
-            "clean_text_clean_non_ascii_us": _median_us(old.clean_text, non_ascii, repeat),
-            "clean_text_broken_us": _median_us(old.clean_text, broken, repeat),
-            "tokenize_stdlib_us": _median_us(
-                lambda t: old_tokens.findall(t.casefold()), clean, repeat
+            "note": "new and baseline timed in alternation, article by article",
+            "clean_text_clean_us": _paired_us(both, clean, repeat),
+            "clean_text_clean_non_ascii_us": _paired_us(both, non_ascii, repeat),
+            "clean_text_broken_us": _paired_us(both, broken, repeat),
+            "tokenize_us": _paired_us(
+                {"new": tokenize, "baseline": lambda t: old_tokens.findall(t.casefold())},
+                clean,
+                repeat,
             ),
             "clean_articles_changed": sum(old.clean_text(t) != clean_text(t) for t in clean),
         }
