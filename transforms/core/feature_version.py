@@ -22,15 +22,16 @@ import unicodedata
 
 import numpy as np
 import orjson
+import regex
 import xxhash
 
-from newsingest.transforms.core import entities, feature_codec
+from newsingest.transforms.core import entities, feature_codec, tokens
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.stop_words import STOP_WORDS
 
 __all__ = ["FEATURE_VERSION", "feature_identity", "feature_version"]
 
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 
 def _major(version: str) -> str:
@@ -45,13 +46,19 @@ def feature_identity(config: DedupConfig) -> dict:
         "fields": feature_codec.fields_fingerprint(),
         "word_lists": xxhash.xxh3_64_hexdigest(
             orjson.dumps(
-                [sorted(STOP_WORDS), sorted(entities.ENTITY_STOP), entities.STREAM_RE.pattern]
+                [
+                    sorted(STOP_WORDS),
+                    sorted(entities.ENTITY_STOP),
+                    entities.STREAM_RE.pattern,
+                    tokens.TOKEN_PATTERN.pattern,
+                ]
             )
         ),
         "libraries": {
             "unicode": unicodedata.unidata_version,
             "numpy": _major(np.__version__),
             "xxhash": _major(xxhash.VERSION),
+            "regex": regex.__version__,
         },
     }
 

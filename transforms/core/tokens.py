@@ -29,6 +29,7 @@ import xxhash
 __all__ = [
     "ASCII_WORD_PATTERN",
     "NUMBER_PATTERN",
+    "TOKEN_PATTERN",
     "TokenPattern",
     "WORD_CONTINUE",
     "WORD_PATTERN",
@@ -70,8 +71,13 @@ class TokenPattern:
     def findall(self, text: str) -> list[str]:
         return (self.ascii if text.isascii() else self.unicode).findall(text)
 
+    @property
+    def pattern(self) -> str:
+        """Both patterns, as one string: what a feature version hashes."""
+        return f"{self.unicode.pattern}\x00{self.ascii.pattern}"
 
-_TOKEN_RE = TokenPattern(
+
+TOKEN_PATTERN = _TOKEN_RE = TokenPattern(
     rf"[{_NO_SPACE_SCRIPTS}]|{NUMBER_PATTERN}|{WORD_PATTERN}",
     rf"{NUMBER_PATTERN}|{ASCII_WORD_PATTERN}",
 )
