@@ -47,11 +47,12 @@ from newsingest.pipeline.dataset import DatasetState, inspect
 from newsingest.pipeline.lock import DatasetLock
 from newsingest.pipeline.microbatch import stage
 from newsingest.pipeline.options import NewsIngestOptions, to_run_config
+from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.index import (
     index_table,
 )
 from newsingest.transforms.normalize import normalize_batch
-from newsingest.transforms.read import input_pattern, read_file
+from newsingest.transforms.read import input_pattern, read_records
 from newsingest.transforms.records import QuarantineRecord, RawArticle, RawBatch
 from newsingest.transforms.signatures import feature_batch
 from newsingest.transforms.stream_dedup import DedupFiles, PriorIndex, StreamDedup
@@ -92,15 +93,18 @@ class StreamingSettings:
 
 
 class _ReadFileFn(beam.DoFn):
-    def __init__(self, max_file_bytes: int):
+    """One file -> its records (one for a plain file, one per JSON record)."""
+
+    def __init__(self, max_file_bytes: int, fields: FieldMapping):
         self._max_file_bytes = max_file_bytes
+        self._fields = fields
 
     def process(self, ref):
-        outcome = read_file(ref, self._max_file_bytes)
-        if isinstance(outcome, QuarantineRecord):
-            yield beam.pvalue.TaggedOutput(QUARANTINE, outcome)
-        else:
-            yield outcome
+        for outcome in read_records(ref, self._max_file_bytes, self._fields):
+            if isinstance(outcome, QuarantineRecord):
+                yield beam.pvalue.TaggedOutput(QUARANTINE, outcome)
+            else:
+                yield outcome
 
 
 def _normalize(raw: RawArticle):
@@ -187,7 +191,9 @@ def build_streaming_pipeline(
         | "AllListings" >> beam.Flatten()
         | "DedupFiles" >> DedupFiles(settings.settle_s)
         | "ReadFile"
-        >> beam.ParDo(_ReadFileFn(config.max_file_bytes)).with_outputs(QUARANTINE, main="raw")
+        >> beam.ParDo(_ReadFileFn(config.max_file_bytes, config.json_fields)).with_outputs(
+            QUARANTINE, main="raw"
+        )
     )
     normalized = read.raw | "Normalize" >> beam.FlatMap(_normalize).with_outputs(
         QUARANTINE, main="articles"
