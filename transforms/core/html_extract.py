@@ -98,6 +98,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlArticle:
         url=url,
         with_metadata=True,
         include_comments=False,
+        favor_precision=True,
         include_images=False,
         include_tables=True,
         date_extraction_params=dict(_DATE_PARAMS),
