@@ -230,6 +230,9 @@ def configure_logging(log_format: str, verbose: bool) -> None:
     if verbose:
         root.removeFilter(BEAM_IMPORT_NOISE)
     logging.getLogger("apache_beam").setLevel(logging.INFO if verbose else logging.CRITICAL)
+    # The HTML extractors log every page they give up on; its quarantine record says so.
+    for name in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def _fail(config: RunConfig | None, message: str, code: int) -> int:

@@ -30,7 +30,7 @@ _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _SNIFF_RE = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head)\b",
                        re.IGNORECASE | re.DOTALL)  # fmt: skip
 _SNIFF_CHARS = 2048
-_MIN_LETTERS = 1
+_MIN_ALNUM = 20  # below this, what is left of a page is a button or a menu item
 _DATE_PARAMS = {
     "original_date": True,
     "extensive_search": False,
@@ -88,8 +88,8 @@ def extract_html(html: str, url: str | None = None) -> HtmlArticle:
             ``source_id``.
 
     Raises:
-        NoMainText: trafilatura found no main content, or it has no letter or
-            digit.
+        NoMainText: trafilatura found no main content, or fewer than 20
+            letters or digits of it (a leftover button or menu item).
     """
     import trafilatura  # deferred: ~0.25 s of imports, paid only when a page is read
 
@@ -106,8 +106,11 @@ def extract_html(html: str, url: str | None = None) -> HtmlArticle:
     text = getattr(document, "text", None) or ""
     title = (getattr(document, "title", None) or "").strip() or None
     text = _drop_leading_title(text, title)
-    if sum(1 for c in text if c.isalnum()) < _MIN_LETTERS:
-        raise NoMainText("trafilatura found no main text (markup, navigation or scripts only)")
+    if sum(1 for c in text if c.isalnum()) < _MIN_ALNUM:
+        raise NoMainText(
+            "no main text: markup, navigation or scripts only "
+            f"(under {_MIN_ALNUM} letters or digits extracted)"
+        )
     date = (getattr(document, "date", None) or "").strip() or None
     page_url = (getattr(document, "url", None) or "").strip() or None
     return HtmlArticle(text=text, title=title, date_raw=date, source_id=page_url)
