@@ -216,3 +216,27 @@ def test_watch_ingests_records_like_a_batch_run(tmp_path):
 
 def _manifests_or_none(out: Path) -> list[dict]:
     return manifests(out) if (out / "_runs").is_dir() else []
+
+
+def test_compaction_merges_files_written_before_source_id_existed(tmp_path):
+    """Files of the same schema version without the appended column read it as null."""
+    import pyarrow.parquet as pq
+
+    from newsingest.pipeline.cli import main
+
+    first, second, out = tmp_path / "a", tmp_path / "b", tmp_path / "out"
+    first.mkdir()
+    second.mkdir()
+    (first / "old.txt").write_text(" date 2024-03-28 Snow closed the Pyhrn pass on Sunday.\n")
+    shutil.copy(STRUCTURED / WIRE, second / WIRE)
+    assert run_cli("--input", str(first), "--output", str(out), "--quiet") == 0
+    [old] = [p for p in out.glob("articles/date=2024-03-28/*.parquet")]
+    table_ = pq.read_table(old)
+    pq.write_table(table_.drop_columns(["source_id"]).replace_schema_metadata(
+        table_.schema.metadata), old)  # fmt: skip
+    assert run_cli("--input", str(second), "--output", str(out), "--quiet") == 0
+    assert main(["compact", str(out)]) == 0
+    rows = _by_name(articles(out))
+    assert rows["old.txt"]["source_id"] is None
+    assert rows[f"{WIRE}#L1"]["source_id"].startswith("https://wire.example.com/")
+    assert len(list(out.glob("articles/date=2024-03-28/*.parquet"))) == 1
