@@ -98,9 +98,14 @@ class _ReadChunkFn(beam.DoFn):
     """Reads and decodes one chunk of files; rejected files go to the quarantine output."""
 
     def __init__(
-        self, max_file_bytes: int, progress: ProgressSettings | None, fields: FieldMapping
+        self,
+        max_file_bytes: int,
+        progress: ProgressSettings | None,
+        fields: FieldMapping,
+        batch_size: int,
     ):
         self._max_file_bytes = max_file_bytes
+        self._batch_size = batch_size
         self._progress = progress
         self._fields = fields
         self._read = Metrics.counter("newsingest", "files_read")
@@ -123,8 +128,9 @@ class _ReadChunkFn(beam.DoFn):
         report(self._progress, "read", len(refs))
         crash_point("read")
         yield beam.pvalue.TaggedOutput(MATCHED_TAG, len(outcomes))
-        if articles:
-            yield RawBatch(articles=articles)
+        # A JSON Lines file can hold thousands of records: batches stay chunk-sized.
+        for start in range(0, len(articles), self._batch_size):
+            yield RawBatch(articles=articles[start : start + self._batch_size])
 
     def _read_one(self, ref: FileRef) -> list[RawArticle | QuarantineRecord]:
         return read_records(ref, self._max_file_bytes, self._fields)
@@ -193,10 +199,12 @@ class ReadArticles(beam.PTransform):
     with a size cap.
 
     Returns a ``DoOutputsTuple``: the main output is a ``PCollection[RawBatch]``
-    (one batch per chunk of up to ``chunk_size`` files, chunks formed from the
-    sorted file list so the result does not depend on listing order),
-    ``QUARANTINE_TAG`` a ``PCollection[QuarantineRecord]`` of every file that
-    was empty, binary, undecodable, corrupt or larger than ``max_file_bytes``,
+    (chunks of up to ``chunk_size`` files, formed from the sorted file list so
+    the result does not depend on listing order; a chunk's articles are cut
+    into batches of at most ``chunk_size`` records, in file order),
+    ``QUARANTINE_TAG`` a ``PCollection[QuarantineRecord]`` of every file or
+    record that was empty, binary, undecodable, corrupt, larger than
+    ``max_file_bytes`` or a bad record,
     and ``MATCHED_TAG`` a ``PCollection[int]`` of records read by each reader
     (for the run's accounting). A plain file is one record, a JSON Lines or
     JSON array file one record per line/element (``fields`` maps their
@@ -234,7 +242,9 @@ class ReadArticles(beam.PTransform):
             | "Distribute" >> beam.Reshuffle()
             | "ReadChunks"
             >> beam.ParDo(
-                _ReadChunkFn(self._max_file_bytes, self._progress, self._fields)
+                _ReadChunkFn(
+                    self._max_file_bytes, self._progress, self._fields, self._chunk_size
+                )
             ).with_outputs(
                 QUARANTINE_TAG, MATCHED_TAG, main="articles"
             )

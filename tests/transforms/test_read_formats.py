@@ -186,3 +186,12 @@ def test_read_articles_refuses_a_bad_mapping():
 
     with pytest.raises(ValueError):
         ReadArticles(["x"], fields=FieldMapping(body=()))
+
+
+def test_a_large_feed_is_cut_into_chunk_sized_batches(tmp_path, local_runner):
+    records = [{"text": f"{BODY} Item {i}."} for i in range(5)]
+    (tmp_path / "feed.jsonl").write_bytes(_feed(*records))
+    with TestPipeline(runner=local_runner) as p:
+        read = p | ReadArticles([str(tmp_path)], chunk_size=2)
+        sizes = read.articles | beam.Map(lambda batch: len(batch.articles))
+        assert_that(sizes, equal_to([2, 2, 1]), label="BatchSizes")
