@@ -20,7 +20,7 @@ from newsingest.pipeline._report_data import NO_DATE, Cluster, ReportData, Unkno
 from newsingest.pipeline._report_svg import PALETTE, bar_chart, column_chart, legend
 from newsingest.pipeline.load import DatasetNotFoundError
 from newsingest.transforms.core.decoding import REASONS
-from newsingest.transforms.core.structured import RECORD_REASONS
+from newsingest.transforms.formats import INPUT_REASONS
 
 __all__ = ["REPORTS_FOLDER", "default_report_path", "main", "render", "write_report"]
 
@@ -335,7 +335,7 @@ def _quarantine(data: ReportData) -> str:
         return _section("quarantine", "Quarantine", '<p class="empty">Nothing quarantined.</p>')
     reasons = _table(
         ["reason", "files", "meaning"],
-        [(r, n, REASONS.get(r, RECORD_REASONS.get(r, ""))) for r, n in data.reasons.items()],
+        [(r, n, REASONS.get(r, INPUT_REASONS.get(r, ""))) for r, n in data.reasons.items()],
         numeric=(1,),
     )
     total = sum(data.reasons.values())

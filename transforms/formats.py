@@ -15,6 +15,7 @@ The dispatch between input formats (Beam-free; the parsers live in
 from __future__ import annotations
 
 import hashlib
+from types import MappingProxyType
 
 from newsingest.transforms.core.html_extract import (
     NoMainText,
@@ -23,6 +24,7 @@ from newsingest.transforms.core.html_extract import (
     looks_like_html,
 )
 from newsingest.transforms.core.structured import (
+    RECORD_REASONS,
     BadRecord,
     FieldMapping,
     parse_records,
@@ -30,9 +32,17 @@ from newsingest.transforms.core.structured import (
 )
 from newsingest.transforms.records import QuarantineRecord, RawArticle
 
-__all__ = ["split_input", "DEFAULT_FIELDS"]
+__all__ = ["split_input", "DEFAULT_FIELDS", "INPUT_REASONS"]
 
 DEFAULT_FIELDS = FieldMapping()
+
+INPUT_REASONS = MappingProxyType(
+    {
+        **RECORD_REASONS,
+        "no_records": "A JSON Lines/JSON file that holds no record at all.",
+        "no_main_text": "An HTML page without main text (navigation, scripts or markup only).",
+    }
+)
 
 
 def split_input(

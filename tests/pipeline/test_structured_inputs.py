@@ -258,3 +258,42 @@ def test_streaming_run_reads_records_like_a_batch_run(tmp_path):
     assert run_cli("--input", str(inbox), "--output", str(batch), "--quiet") == 0
     assert dataset_snapshot(out)["articles"] == dataset_snapshot(batch)["articles"]
     assert dataset_snapshot(out)["quarantine"] == dataset_snapshot(batch)["quarantine"]
+
+
+def test_watch_takes_the_json_field_mapping(tmp_path):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    base = RunConfig(
+        inputs=("unused",),
+        output=str(out),
+        run_id="base",
+        ingested_at=dt.datetime.now(dt.timezone.utc),
+        json_fields=parse_field_mapping("body=maintext,title=headline"),
+    )
+    record = {"maintext": "Snow closed the Pyhrn pass on Sunday, the road authority said.",
+              "headline": "Pyhrn pass closed"}  # fmt: skip
+    staged = tmp_path / "feed.jsonl"
+    staged.write_bytes(orjson.dumps(record) + b"\n")
+    staged.rename(inbox / "feed.jsonl")
+    watcher = Watcher(str(inbox), base, WatchSettings(interval_s=0.05, settle_s=0.2))
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not _manifests_or_none(out):
+            assert time.monotonic() < deadline, "timed out waiting for the watcher"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    [kept] = articles(out)
+    assert (kept["title"], _name(kept["source_uri"])) == ("Pyhrn pass closed", "feed.jsonl#L1")
+
+
+def test_watch_refuses_a_bad_json_field_mapping(tmp_path):
+    from newsingest.pipeline.cli import main
+
+    code = main(["watch", "--input", str(tmp_path), "--output", str(tmp_path / "o"),
+                 "--json-fields", "headline=title"])  # fmt: skip
+    assert code == 2
