@@ -7,7 +7,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_version import feature_version
 from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.progress import ProgressSettings
 
@@ -82,5 +83,7 @@ class RunConfig:
             "num_shards": self.num_shards,
             "max_rows_per_file": self.max_rows_per_file,
             "dedup": dataclasses.asdict(self.dedup),
+            "dedup_decisions": self.dedup.decision_settings(),
+            "feature_version": feature_version(self.dedup),
             "json_fields": self.json_fields.describe(),
         }

@@ -12,7 +12,7 @@ import secrets
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsingest.pipeline.config import RunConfig
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.structured import FieldMapping, parse_field_mapping
 from newsingest.transforms.progress import ProgressSettings
 

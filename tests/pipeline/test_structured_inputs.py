@@ -242,24 +242,6 @@ def test_compaction_merges_files_written_before_source_id_existed(tmp_path):
     assert len(list(out.glob("articles/date=2024-03-28/*.parquet"))) == 1
 
 
-def test_streaming_run_reads_records_like_a_batch_run(tmp_path):
-    from newsingest.pipeline.cli import main
-
-    inbox, out, batch = tmp_path / "inbox", tmp_path / "out", tmp_path / "batch"
-    shutil.copytree(STRUCTURED, inbox)
-    streaming = [
-        "run", "--streaming", "--input", str(inbox), "--output", str(out), "--run-id", "live",
-        "--num-shards", "2", "--poll-interval", "0.5", "--settle", "0", "--window-s", "60",
-        "--stop-after", "2",
-    ]  # fmt: skip
-    assert main(streaming) == 0
-    runs = manifests(out)
-    assert sum(m["counts"]["read"] for m in runs) == 13 and all(m["accounting_ok"] for m in runs)
-    assert run_cli("--input", str(inbox), "--output", str(batch), "--quiet") == 0
-    assert dataset_snapshot(out)["articles"] == dataset_snapshot(batch)["articles"]
-    assert dataset_snapshot(out)["quarantine"] == dataset_snapshot(batch)["quarantine"]
-
-
 def test_watch_takes_the_json_field_mapping(tmp_path):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     inbox.mkdir()
