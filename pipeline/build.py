@@ -77,7 +77,11 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
     ``pipeline.commit.commit_run`` moves it into place.
     """
     read = p | "ReadArticles" >> ReadArticles(
-        list(config.inputs), config.chunk_size, config.max_file_bytes, config.progress
+        list(config.inputs),
+        config.chunk_size,
+        config.max_file_bytes,
+        config.progress,
+        config.json_fields,
     )
     normalized = read.articles | "NormalizeArticles" >> NormalizeArticles(config.progress)
     articles = normalized.articles

@@ -38,12 +38,13 @@ from newsingest.pipeline.commit import commit_run, write_json
 from newsingest.pipeline.config import RunConfig
 from newsingest.transforms.core.engine import dedup_batch
 from newsingest.transforms.core.resolution import Decision
+from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.index import (
     index_table,
 )
 from newsingest.transforms.live_index import LiveIndex
 from newsingest.transforms.normalize import normalize_batch
-from newsingest.transforms.read import read_file
+from newsingest.transforms.read import read_records
 from newsingest.transforms.records import (
     ArticleBatch,
     FileRef,
@@ -95,12 +96,13 @@ class BatchResult:
 
 
 def _read_files(
-    files: list[InputFile], max_file_bytes: int
+    files: list[InputFile], max_file_bytes: int, fields: FieldMapping
 ) -> tuple[list[RawArticle], list[QuarantineRecord]]:
+    """Articles and rejected records of ``files`` (a JSON Lines file gives many)."""
     articles, rejected = [], []
     for f in files:
-        outcome = read_file(FileRef(uri=f.uri, size=f.size), max_file_bytes)
-        (rejected if isinstance(outcome, QuarantineRecord) else articles).append(outcome)
+        for outcome in read_records(FileRef(uri=f.uri, size=f.size), max_file_bytes, fields):
+            (rejected if isinstance(outcome, QuarantineRecord) else articles).append(outcome)
     return articles, rejected
 
 
@@ -154,7 +156,8 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
     ``_watch/``, so a restarted watcher does not read them again.
     """
     started = time.perf_counter()
-    raws, quarantine = _read_files(files, config.max_file_bytes)
+    raws, quarantine = _read_files(files, config.max_file_bytes, config.json_fields)
+    records = len(raws) + len(quarantine)
     articles, no_text = normalize_batch(RawBatch(articles=raws))
     quarantine += no_text
     fresh = [r for r in quarantine if not index.is_quarantined(r)]
@@ -174,7 +177,7 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
         index_rows = index_table(features, decisions, config.run_id)
         parts.append((articles, index_rows))
     seen = _write_seen(config.staging, config.run_id, files)
-    stage(config, parts, decisions, quarantine, len(files), skipped, (seen,))
+    stage(config, parts, decisions, quarantine, records, skipped, (seen,))
     processed = time.perf_counter() - started
     manifest = commit_run(config, {"pipeline": round(processed, 3)}, started)
     return BatchResult(manifest, index_rows, decisions, quarantine, files)

@@ -230,8 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsingest watch",
         description="Ingest article files continuously as they land in a folder or bucket.",
-        epilog="Dedup settings (--dedup-*), --max-file-bytes and --max-rows-per-file are "
-        "accepted as for `newsingest run`. Stop with SIGINT or SIGTERM.",
+        epilog="Dedup settings (--dedup-*), --max-file-bytes, --json-fields and "
+        "--max-rows-per-file are accepted as for `newsingest run`. Stop with SIGINT or SIGTERM.",
     )
     parser.add_argument("--input", required=True, help="Directory or bucket prefix to watch.")
     parser.add_argument("--output", required=True, help="Dataset root (local or bucket).")

@@ -63,6 +63,7 @@ ARTICLES = _schema(
         pa.field("encoding", pa.string(), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", _UTC, nullable=False),
+        pa.field("source_id", pa.string()),
     ],
 )
 
