@@ -20,9 +20,15 @@ from apache_beam.io.filesystems import CompressionTypes, FileSystems
 
 from newsingest.pipeline.load import committed_runs
 from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
-from newsingest.transforms.core.dates import split_date_header
 from newsingest.transforms.core.decoding import Rejected, decode_text, decompress
-from newsingest.transforms.core.text import clean_text, content_hash, detect_title
+from newsingest.transforms.core.structured import (
+    FieldMapping,
+    parse_field_mapping,
+    structured_format,
+)
+from newsingest.transforms.formats import DEFAULT_FIELDS, split_input
+from newsingest.transforms.normalize import normalize_batch
+from newsingest.transforms.records import RawArticle, RawBatch
 
 __all__ = ["Cluster", "ReportData", "Snippet", "UnknownRunError", "collect", "snippet"]
 
@@ -120,26 +126,46 @@ def _shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text[: cut if cut > limit * 0.6 else limit].rstrip() + " …"
 
 
-def snippet(uri: str, expected_hash: str | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Snippet:
-    """The title and first characters of a source file, decoded as the pipeline does.
+def _source_file(uri: str) -> str:
+    """The file of a record URI (``feed.jsonl#L12`` -> ``feed.jsonl``); other URIs as they are."""
+    head, sep, _ = uri.rpartition("#")
+    return head if sep and structured_format(head) is not None else uri
 
-    Never raises: an unreadable, undecodable or changed source is described in ``note``.
+
+def snippet(
+    uri: str,
+    expected_hash: str | None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    fields: FieldMapping = DEFAULT_FIELDS,
+) -> Snippet:
+    """The title and first characters of a source article, read as the pipeline reads it.
+
+    ``uri`` may name a record of a structured file (``feed.jsonl#L12``, ``export.json#3``):
+    the file is read and that record picked. Never raises: an unreadable, undecodable or
+    changed source is described in ``note``.
     """
+    path = _source_file(uri)
     try:
-        with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
             data = handle.read(max_bytes + 1)
     except Exception as error:  # any filesystem's error: shown in the report instead
         return Snippet(None, "", f"source file not readable now ({type(error).__name__})")
     try:
-        text, _ = decode_text(decompress(uri, data, max_bytes))
+        text, encoding = decode_text(decompress(path, data, max_bytes))
     except Rejected as rejected:
         return Snippet(None, "", f"source file no longer decodes ({rejected.reason})")
-    content = split_date_header(clean_text(text)).body.strip()
-    title, body = detect_title(content)
+    found = [
+        o
+        for o in split_input(RawArticle(uri=path, text=text, encoding=encoding), fields)
+        if o.uri == uri and isinstance(o, RawArticle)
+    ]
+    articles, _ = normalize_batch(RawBatch(articles=found))
+    if not len(articles):
+        return Snippet(None, "", "the source no longer holds this article")
     note = None
-    if expected_hash and content_hash(content) != expected_hash:
+    if expected_hash and articles.content_hashes[0] != expected_hash:
         note = "the source file has changed since it was ingested"
-    return Snippet(title, _shorten(body), note)
+    return Snippet(articles.titles[0], _shorten(articles.texts[0]), note)
 
 
 def select_runs(manifests: list[dict], run_id: str | None, all_runs: bool) -> list[dict]:
@@ -170,7 +196,12 @@ def _per_date(dates: list[dt.date | None]) -> tuple[list[tuple[str, int]], str]:
 
 
 def _clusters(
-    output: str, duplicates: list[dict], limit: int, per_cluster: int, max_bytes: int
+    output: str,
+    duplicates: list[dict],
+    limit: int,
+    per_cluster: int,
+    max_bytes: int,
+    fields: FieldMapping,
 ) -> tuple[list[Cluster], int]:
     groups: dict[str, list[dict]] = defaultdict(list)
     for row in duplicates:
@@ -206,7 +237,7 @@ def _clusters(
                 method=r["method"],
                 similarity=float(r["similarity"]),
                 run_id=r["run_id"],
-                snippet=snippet(r["source_uri"], r["content_hash"], max_bytes),
+                snippet=snippet(r["source_uri"], r["content_hash"], max_bytes, fields),
             )
             for r in rows[:per_cluster]
         ]
@@ -281,7 +312,9 @@ def collect(
     quarantine = sorted(quarantine_table.to_pylist(), key=lambda r: (r["reason"], r["source_uri"]))[
         :max_quarantine_rows
     ]
-    shown, n_clusters = _clusters(output, duplicates, clusters, per_cluster, max_bytes)
+    mappings = [m.get("settings", {}).get("json_fields") for m in chosen]
+    fields = parse_field_mapping(next((f for f in mappings if f), None))
+    shown, n_clusters = _clusters(output, duplicates, clusters, per_cluster, max_bytes, fields)
     return ReportData(
         output=output,
         scope="all" if all_runs else run_ids[0],

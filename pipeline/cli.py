@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import shlex
 import sys
 import time
 
@@ -22,6 +23,7 @@ from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import inspect
 from newsingest.pipeline.lock import DatasetLock
 from newsingest.pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
+from newsingest.transforms.progress import finish
 from newsingest.transforms.read import input_pattern, read_file_refs
 from newsingest.transforms.timing import STAGE_NAMESPACE
 
@@ -33,6 +35,7 @@ COMMANDS = {
     "watch": ("newsingest.pipeline.watch", "ingest files continuously as they land"),
     "runs": ("newsingest.pipeline.runs", "list a dataset's committed runs with their counts"),
     "compact": ("newsingest.pipeline.compact", "merge small files of a dataset, atomically"),
+    "reindex": ("newsingest.pipeline.reindex", "rebuild a dataset's dedup index, atomically"),
     "load": ("newsingest.pipeline.load", "load a dataset into a warehouse (duckdb) incrementally"),
     "report": ("newsingest.pipeline.report", "write a self-contained HTML report of a run"),
 }
@@ -179,16 +182,50 @@ def counter_values(result, namespace: str) -> dict[str, int]:
     return dict(sorted(values.items()))
 
 
-def format_summary(manifest: dict) -> str:
-    """A human-readable run summary."""
+def files_read(manifest: dict) -> int | None:
+    """Input files the run read (from its counters; None when the runner reports none)."""
+    return (manifest.get("timings_s") or {}).get("counters", {}).get("files_read")
+
+
+def dataset_location(output: str) -> str:
+    """``output`` as a user can paste it: local paths absolute, bucket URIs as they are."""
+    if FileSystems.get_scheme(output) in (None, "file"):
+        return os.path.abspath(output.removeprefix("file://"))
+    return output
+
+
+def next_steps(output: str, run_id: str) -> list[str]:
+    """What to run next on a dataset: report, warehouse load, a DuckDB query (ready to paste)."""
+    from newsingest.pipeline.report import default_report_path
+
+    where = dataset_location(output)
+    quoted = shlex.quote(where)
+    glob = f"{where}/articles/**/*.parquet".replace("'", "''")
+    query = (
+        "SELECT date, count(*) AS articles "
+        f"FROM read_parquet('{glob}', hive_partitioning = true) GROUP BY date ORDER BY date;"
+    )
+    return [
+        f"  newsingest report {quoted}",
+        f"      -> {default_report_path(where, run_id)}",
+        f"  newsingest load duckdb --output {quoted} --database news.duckdb",
+        "  query it in DuckDB (the duckdb CLI, or duckdb.sql(QUERY).show() in Python):",
+        f"      {query}",
+    ]
+
+
+def format_summary(manifest: dict, output: str | None = None) -> str:
+    """A human-readable run summary; with ``output``, where the dataset is and what next."""
     counts = manifest["counts"]
     wall = manifest["timings_s"].get("wall", 0.0)
     by_method = ", ".join(f"{k} {v}" for k, v in counts["duplicates_by_method"].items()) or "none"
     by_reason = ", ".join(f"{k} {v}" for k, v in counts["quarantined_by_reason"].items()) or "none"
     rate = counts["read"] / wall if wall else 0.0
+    files = files_read(manifest)
+    from_files = f" from {files} files" if files is not None and files != counts["read"] else ""
     lines = [
         f"run {manifest['run_id']} committed",
-        f"  read         {counts['read']}",
+        f"  read         {counts['read']}{from_files}",
         f"  kept         {counts['kept']}",
         f"  duplicates   {counts['duplicates']} ({by_method})",
         f"  quarantined  {counts['quarantined']} ({by_reason})",
@@ -199,6 +236,10 @@ def format_summary(manifest: dict) -> str:
     stages = manifest["timings_s"].get("stage_cpu") or {}
     if stages:
         lines.append("  stage cpu    " + ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
+    if output is not None:
+        lines.append(f"dataset        {dataset_location(output)}")
+        lines.append("next:")
+        lines += next_steps(output, manifest["run_id"])
     return "\n".join(lines)
 
 
@@ -230,6 +271,9 @@ def configure_logging(log_format: str, verbose: bool) -> None:
     if verbose:
         root.removeFilter(BEAM_IMPORT_NOISE)
     logging.getLogger("apache_beam").setLevel(logging.INFO if verbose else logging.CRITICAL)
+    # The HTML extractors log every page they give up on; its quarantine record says so.
+    for name in ("trafilatura", "htmldate", "courlan"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 def _fail(config: RunConfig | None, message: str, code: int) -> int:
@@ -263,20 +307,31 @@ def _run_command(argv: list[str]) -> int:
         manifest = run(config, options)
     except Exception as error:
         return _fail(config, f"failed: {type(error).__name__}: {error}", 1)
+    files = files_read(manifest)
+    wall = manifest["timings_s"].get("wall", 0.0)
+    finish(config.progress, files if files is not None else manifest["counts"]["read"],
+           manifest["counts"], wall)  # fmt: skip
     if config.progress.log_format == "json":
         summary = {"event": "summary", "run_id": manifest["run_id"], **manifest["counts"]}
+        summary |= {"dataset": dataset_location(config.output)}
         print(orjson.dumps(summary | {"timings_s": manifest["timings_s"]}).decode())
     elif config.progress.enabled:
-        print(format_summary(manifest))
+        print(format_summary(manifest, config.output))
     return 0
 
 
-def run_main(argv: list[str]) -> int:
-    """``newsingest run`` (``--streaming``: the streaming pipeline of ``pipeline.streaming``)."""
-    if "--streaming" in argv:
-        from newsingest.pipeline.streaming import run_streaming
+STREAMING_REMOVED = (
+    "error: newsingest run --streaming was removed: it did not run the batch dedup engine and "
+    "could not scale by key. Ingest continuously with `newsingest watch` (one machine) or "
+    "schedule `newsingest run` batches (any runner, e.g. Dataflow every few minutes)."
+)
 
-        return run_streaming(argv)
+
+def run_main(argv: list[str]) -> int:
+    """``newsingest run``; ``--streaming`` is refused (removed, see README)."""
+    if "--streaming" in argv:
+        print(STREAMING_REMOVED, file=sys.stderr)
+        return 2
     return _run_command(argv)
 
 

@@ -57,6 +57,14 @@ def _read(path: str) -> pa.Table:
         return pq.read_table(handle)
 
 
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` in ``schema``: columns added to the schema since it was written are null."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
+
+
 def _other_files(folder: str) -> list[str]:
     return sorted(
         meta.path
@@ -68,7 +76,7 @@ def _other_files(folder: str) -> list[str]:
 
 def _merge(paths: list[str], kind: tuple, target: str, stamp: str, max_rows: int) -> list[str]:
     schema, sort_key = kind
-    table = pa.concat_tables([_read(p).cast(schema.arrow) for p in paths])
+    table = pa.concat_tables([_conform(_read(p), schema.arrow) for p in paths])
     table = table.sort_by(sort_key).replace_schema_metadata(schema.arrow.metadata)
     written = []
     for index, start in enumerate(range(0, max(table.num_rows, 1), max_rows)):

@@ -7,7 +7,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_version import feature_version
+from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.progress import ProgressSettings
 
 __all__ = ["RunConfig"]
@@ -32,6 +34,8 @@ class RunConfig:
         progress: progress lines on stderr (off with ``--quiet``).
         commit_in_pipeline: the pipeline's last step commits the run (for
             launchers that submit and exit, like Dataflow Flex Templates).
+        json_fields: which fields of JSON/JSON Lines records hold the body,
+            title, date and id (``--json-fields``).
     """
 
     inputs: tuple[str, ...]
@@ -45,6 +49,7 @@ class RunConfig:
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
     progress: ProgressSettings = dataclasses.field(default_factory=ProgressSettings)
     commit_in_pipeline: bool = False
+    json_fields: FieldMapping = dataclasses.field(default_factory=FieldMapping)
 
     def validate(self) -> None:
         """Raises ValueError naming the first bad setting."""
@@ -60,6 +65,7 @@ class RunConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
         self.dedup.validate()
+        self.json_fields.validate()
         if self.progress.log_format not in ("text", "json"):
             raise ValueError(f"--log-format must be text or json, got {self.progress.log_format!r}")
 
@@ -77,4 +83,7 @@ class RunConfig:
             "num_shards": self.num_shards,
             "max_rows_per_file": self.max_rows_per_file,
             "dedup": dataclasses.asdict(self.dedup),
+            "dedup_decisions": self.dedup.decision_settings(),
+            "feature_version": feature_version(self.dedup),
+            "json_fields": self.json_fields.describe(),
         }

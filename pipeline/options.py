@@ -12,7 +12,8 @@ import secrets
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from newsingest.pipeline.config import RunConfig
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.structured import FieldMapping, parse_field_mapping
 from newsingest.transforms.progress import ProgressSettings
 
 __all__ = ["NewsIngestOptions", "add_run_arguments", "to_run_config", "DEDUP_PREFIX"]
@@ -67,6 +68,16 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=1_000_000,
         help="Rows per output Parquet file before it is split (default 1,000,000).",
+    )
+    parser.add_argument(
+        "--json_fields",
+        "--json-fields",
+        dest="json_fields",
+        default=None,
+        help="Fields of JSON Lines/JSON records: ROLE=FIELD[|FIELD...],... with roles body, "
+        "title, date, id; unnamed roles keep their defaults "
+        f"({FieldMapping().describe()}). Dotted names reach into nested objects. "
+        "Example: --json-fields body=maintext,title=headline,date=date_publish.",
     )
     parser.add_argument(
         "--quiet",
@@ -187,6 +198,7 @@ def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> R
         max_rows_per_file=view.max_rows_per_file,
         dedup=dedup,
         commit_in_pipeline=view.commit_in_pipeline,
+        json_fields=parse_field_mapping(view.json_fields),
         progress=ProgressSettings(
             enabled=not view.quiet,
             log_format=view.log_format,

@@ -20,8 +20,11 @@ from newsingest.pipeline._report_data import NO_DATE, Cluster, ReportData, Unkno
 from newsingest.pipeline._report_svg import PALETTE, bar_chart, column_chart, legend
 from newsingest.pipeline.load import DatasetNotFoundError
 from newsingest.transforms.core.decoding import REASONS
+from newsingest.transforms.formats import INPUT_REASONS
 
-__all__ = ["main", "render", "write_report"]
+__all__ = ["REPORTS_FOLDER", "default_report_path", "main", "render", "write_report"]
+
+REPORTS_FOLDER = "_reports"
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;color:#222;margin:0;background:#f6f7f9}
@@ -176,31 +179,53 @@ def _summary(data: ReportData) -> str:
             ("files", len(m.get("files", []))),
         ]
         counts = m["counts"]
-        breakdown = [
-            (
-                "duplicates by method",
-                ", ".join(f"{k} {v}" for k, v in counts.get("duplicates_by_method", {}).items())
-                or "none",
-            ),
-            (
-                "quarantined by reason",
-                ", ".join(f"{k} {v}" for k, v in counts.get("quarantined_by_reason", {}).items())
-                or "none",
-            ),
-        ]
-        timings = sorted((m.get("timings_s") or {}).items())
         parts.append('<div class="grid2"><div><h3>Run</h3>')
-        parts.append(_table(["", ""], details + breakdown))
-        parts.append("<h3>Timings (s)</h3>")
-        parts.append(
-            _table(["stage", "seconds"], timings, numeric=(1,))
-            if timings
-            else '<p class="empty">none recorded</p>'
-        )
+        parts.append(_table(["", ""], details))
+        parts.append(_counts_table("duplicates by method", counts.get("duplicates_by_method")))
+        parts.append(_counts_table("quarantined by reason", counts.get("quarantined_by_reason")))
+        parts.append(_timings(m.get("timings_s") or {}))
         parts.append("</div><div><h3>Settings</h3>")
         parts.append(_table(["setting", "value"], _flatten(m.get("settings") or {})))
         parts.append("</div></div>")
     parts.append("</section>")
+    return "".join(parts)
+
+
+def _counts_table(what: str, counts: dict | None) -> str:
+    """A ``what`` | count table (``none`` when empty)."""
+    label = what.split(" by ")[-1]
+    if not counts:
+        return f'<h3>{_e(what.capitalize())}</h3><p class="empty">none</p>'
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return f"<h3>{_e(what.capitalize())}</h3>" + _table([label, "count"], rows, numeric=(1,))
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.3f}"
+
+
+def _timings(timings: dict) -> str:
+    """Wall/pipeline seconds, CPU seconds per stage (with shares) and counters, as tables."""
+    scalars = sorted((k, v) for k, v in timings.items() if isinstance(v, (int, float)))
+    stages = timings.get("stage_cpu") or {}
+    counters = timings.get("counters") or {}
+    if not (scalars or stages or counters):
+        return '<h3>Timings</h3><p class="empty">none recorded</p>'
+    parts = ["<h3>Timings</h3>"]
+    if scalars:
+        parts.append(_table(["phase", "seconds"], [(k, _seconds(v)) for k, v in scalars], (1,)))
+    if stages:
+        total = sum(stages.values()) or 1.0
+        rows = [
+            (stage, _seconds(cpu), f"{100 * cpu / total:.1f} %")
+            for stage, cpu in sorted(stages.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+        rows.append(("total", _seconds(sum(stages.values())), "100.0 %"))
+        parts.append("<h3>CPU per stage</h3>")
+        parts.append(_table(["stage", "cpu seconds", "share"], rows, numeric=(1, 2)))
+    if counters:
+        parts.append("<h3>Counters</h3>")
+        parts.append(_table(["counter", "value"], sorted(counters.items()), numeric=(1,)))
     return "".join(parts)
 
 
@@ -310,7 +335,7 @@ def _quarantine(data: ReportData) -> str:
         return _section("quarantine", "Quarantine", '<p class="empty">Nothing quarantined.</p>')
     reasons = _table(
         ["reason", "files", "meaning"],
-        [(r, n, REASONS.get(r, "")) for r, n in data.reasons.items()],
+        [(r, n, REASONS.get(r, INPUT_REASONS.get(r, ""))) for r, n in data.reasons.items()],
         numeric=(1,),
     )
     total = sum(data.reasons.values())
@@ -363,6 +388,11 @@ def render(data: ReportData) -> str:
     )
 
 
+def default_report_path(dataset: str, scope: str) -> str:
+    """Where ``newsingest report DIR`` writes without ``--out``: ``DIR/_reports/``."""
+    return f"{dataset.rstrip('/')}/{REPORTS_FOLDER}/report-{scope}.html"
+
+
 def write_report(html: str, path: str) -> None:
     """Writes ``html`` to a local or bucket path (``-`` for stdout)."""
     if path == "-":
@@ -374,7 +404,7 @@ def write_report(html: str, path: str) -> None:
 
 _EPILOG = """\
 examples:
-  newsingest report /data/news                      # latest run -> report-<run_id>.html
+  newsingest report /data/news          # latest run -> /data/news/_reports/report-<run_id>.html
   newsingest report /data/news --run 20240402T0600Z-a1b2c3 --out run.html
   newsingest report /data/news --all --out all.html
 """
@@ -399,8 +429,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out",
         metavar="FILE",
-        help="Output HTML file, local or bucket; '-' for stdout "
-        "(default: report-<run_id>.html, or report-all.html, in the current directory).",
+        help="Output HTML file, local or bucket; '-' for stdout (default: "
+        "DIR/_reports/report-<run_id>.html, or report-all.html, next to the dataset's data; "
+        "readers of DIR/articles never see it).",
     )
     parser.add_argument(
         "--clusters",
@@ -423,7 +454,7 @@ def main(argv: Sequence[str]) -> int:
     except (DatasetNotFoundError, UnknownRunError) as error:
         print(f"newsingest report: error: {error}", file=sys.stderr)
         return 2
-    out = args.out or f"report-{data.scope}.html"
+    out = args.out or default_report_path(data.output, data.scope)
     write_report(render(data), out)
     if out != "-":
         print(f"wrote {out} ({data.scope if data.scope == 'all' else 'run ' + data.scope})")

@@ -11,7 +11,7 @@ Which files are read:
     ``_name``, ``*.tmp``, ``*.part``, ``*.partial``) never are: write under
     such a name and rename into place when done;
   * any other file once its size and mtime have not changed for ``--settle``
-    seconds (``transforms.stream_dedup.observe``);
+    seconds (``transforms.core.settle.observe``);
   * a file is read again only if its size or mtime changes after it was
     committed (it is then a new input; identical content at the same URI is
     skipped as already ingested).
@@ -52,8 +52,8 @@ from newsingest.pipeline.microbatch import (
     quarantine_failed,
 )
 from newsingest.pipeline.options import to_run_config
+from newsingest.transforms.core.settle import Observation, observe
 from newsingest.transforms.read import input_pattern, is_ignored_name
-from newsingest.transforms.stream_dedup import Observation, observe
 
 __all__ = ["Watcher", "WatchSettings", "main"]
 
@@ -195,7 +195,7 @@ class Watcher:
                 result = quarantine_failed(files, error, config)
             else:
                 result = ingest_batch(files, self._index, config)
-            self._index.extend(result.index_rows, result.decisions, result.quarantine)
+            self._index.extend(result.index_rows, result.quarantine)
         except Exception as error:
             _LOG.exception("micro-batch %s failed; recovering", config.run_id)
             for f in files:
@@ -230,8 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsingest watch",
         description="Ingest article files continuously as they land in a folder or bucket.",
-        epilog="Dedup settings (--dedup-*), --max-file-bytes and --max-rows-per-file are "
-        "accepted as for `newsingest run`. Stop with SIGINT or SIGTERM.",
+        epilog="Dedup settings (--dedup-*), --max-file-bytes, --json-fields and "
+        "--max-rows-per-file are accepted as for `newsingest run`. Stop with SIGINT or SIGTERM.",
     )
     parser.add_argument("--input", required=True, help="Directory or bucket prefix to watch.")
     parser.add_argument("--output", required=True, help="Dataset root (local or bucket).")

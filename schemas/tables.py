@@ -63,6 +63,7 @@ ARTICLES = _schema(
         pa.field("encoding", pa.string(), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", _UTC, nullable=False),
+        pa.field("source_id", pa.string()),
     ],
 )
 
@@ -106,6 +107,9 @@ INDEX = _schema(
         pa.field("band_keys", pa.list_(pa.uint64()), nullable=False),
         pa.field("features", pa.binary()),
         pa.field("run_id", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.uint64()),
+        pa.field("method", pa.string()),
+        pa.field("similarity", pa.float32()),
     ],
 )
 

@@ -10,7 +10,13 @@ import numpy as np
 from apache_beam.metrics import Metrics
 
 from newsingest.transforms.core.canonical import article_id, article_key
-from newsingest.transforms.core.dates import DATE_INVALID, DATE_MISSING, split_date_header
+from newsingest.transforms.core.dates import (
+    DATE_INVALID,
+    DATE_MISSING,
+    DateHeader,
+    split_date_header,
+)
+from newsingest.transforms.core.structured import date_of_value
 from newsingest.transforms.core.text import (
     clean_text,
     content_hash,
@@ -19,7 +25,7 @@ from newsingest.transforms.core.text import (
 )
 from newsingest.transforms.progress import ProgressSettings, report
 from newsingest.transforms.read import QUARANTINE_TAG
-from newsingest.transforms.records import ArticleBatch, QuarantineRecord, RawBatch
+from newsingest.transforms.records import ArticleBatch, QuarantineRecord, RawArticle, RawBatch
 from newsingest.transforms.timing import stage_timer
 
 __all__ = ["NormalizeArticles", "normalize_batch"]
@@ -33,17 +39,28 @@ def normalize_batch(batch: RawBatch) -> tuple[ArticleBatch, list[QuarantineRecor
     copies that differ only in their date header are exact duplicates. Dedup
     features are computed from the body without title and trailing
     boilerplate, so a re-titled copy of a short item is still a near duplicate.
+    Structured inputs (JSON records, HTML pages) bring their title and date as
+    separate fields: the date value is parsed like a header's, the title is
+    taken as is, and the hash covers title and body the same way, so a record
+    and a plain file with the same title and body are exact duplicates.
     """
     rows: dict[str, list] = {name: [] for name in _COLUMNS}
     keys: list[int] = []
     rejected: list[QuarantineRecord] = []
     for raw in batch.articles:
-        header = split_date_header(clean_text(raw.text))
-        content = header.body.strip()
-        if not content:
-            rejected.append(_no_text(raw.uri, raw.text))
-            continue
-        title, body = detect_title(content)
+        if raw.structured:
+            header, title, body = _split_structured(raw)
+            content = f"{title}\n\n{body}" if title else body
+            if not body:
+                rejected.append(_no_text(raw.uri, raw.text))
+                continue
+        else:
+            header = split_date_header(clean_text(raw.text))
+            content = header.body.strip()
+            if not content:
+                rejected.append(_no_text(raw.uri, raw.text))
+                continue
+            title, body = detect_title(content)
         digest = content_hash(content, already_clean=True)
         key = article_key(raw.uri, digest)
         keys.append(key)
@@ -58,6 +75,7 @@ def normalize_batch(batch: RawBatch) -> tuple[ArticleBatch, list[QuarantineRecor
         rows["content_hashes"].append(digest)
         rows["encodings"].append(raw.encoding)
         rows["dedup_texts"].append(strip_boilerplate(body))
+        rows["source_ids"].append(raw.source_id)
     articles = ArticleBatch(doc_keys=np.array(keys, dtype=np.uint64), **rows)
     return articles, rejected
 
@@ -74,11 +92,26 @@ _COLUMNS = (
     "content_hashes",
     "encodings",
     "dedup_texts",
+    "source_ids",
 )
 
 
+def _split_structured(raw: RawArticle) -> tuple[DateHeader, str | None, str]:
+    """Date, title and body of a record whose fields came apart (JSON, HTML).
+
+    The date value goes through the same parser as date headers; the title and
+    body are cleaned like a plain article's (no title detection: the field is
+    the title).
+    """
+    published_date, published_at, date_raw, status = date_of_value(raw.date_raw)
+    title = (clean_text(raw.title).strip() or None) if raw.title else None
+    body = clean_text(raw.text).strip()
+    return DateHeader(published_date, published_at, date_raw, status, body), title, body
+
+
 def _no_text(uri: str, text: str) -> QuarantineRecord:
-    """A decoded input with nothing but a header: its decoded text, as UTF-8, is kept."""
+    """A decoded input with nothing but a header (or a record whose body cleans to
+    nothing): its decoded text, as UTF-8, is kept."""
     data = text.encode("utf-8")
     return QuarantineRecord(
         uri=uri,

@@ -4,6 +4,10 @@ Each worker process keeps its own counts and prints at most one line every
 ``interval`` seconds; with Beam's in-process runner that is the whole run. On
 distributed runners the runner's own UI shows progress and these lines land in
 worker logs. Printing never affects results.
+
+When the run has committed, :func:`finish` prints one last line with the final
+counts taken from the run's manifest (so it is right on every runner, whatever
+the workers printed): the progress always ends at the final count.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 
 import orjson
 
-__all__ = ["ProgressSettings", "report_total", "report"]
+__all__ = ["ProgressSettings", "report_total", "report", "finish"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +73,37 @@ def _format(log_format: str, counts: dict, total: int, elapsed: float) -> str:
     parts = [f"read {counts.get('read', 0):,}" + (f"/{total:,}" if total else "") + " files"]
     parts += [f"{stage} {counts[stage]:,}" for stage in _STAGES[1:] if stage in counts]
     return f"newsingest: {' | '.join(parts)} | {rate:,.0f} docs/s | {elapsed:.1f} s"
+
+
+def finish(
+    settings: ProgressSettings | None,
+    files: int,
+    counts: dict,
+    elapsed: float,
+) -> None:
+    """Prints the final progress line: files and records read and what became of them.
+
+    ``counts`` are a run manifest's counts (``read``, ``kept``, ``duplicates``,
+    ``quarantined``, ``skipped_already_ingested``); ``files`` the input files read.
+    """
+    if settings is None or not settings.enabled:
+        return
+    records = counts["read"]
+    rate = records / elapsed if elapsed > 0 else 0.0
+    outcomes = {
+        "kept": counts["kept"],
+        "duplicates": counts["duplicates"],
+        "quarantined": counts["quarantined"],
+        "skipped": counts["skipped_already_ingested"],
+    }
+    if settings.log_format == "json":
+        event = {"event": "progress", "final": True, "pid": os.getpid(), "total_files": files}
+        event |= {"read": files, "records": records, **outcomes}
+        event |= {"docs_per_s": round(rate, 1), "elapsed_s": round(elapsed, 1)}
+        line = orjson.dumps(event).decode()
+    else:
+        parts = [f"read {files:,}/{files:,} files ({records:,} records)"]
+        parts += [f"{name} {value:,}" for name, value in outcomes.items()]
+        line = f"newsingest: {' | '.join(parts)} | {rate:,.0f} docs/s | {elapsed:.1f} s | done"
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

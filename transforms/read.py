@@ -16,6 +16,8 @@ from apache_beam.pvalue import PBegin
 
 from newsingest.transforms.core.crashpoints import crash_point
 from newsingest.transforms.core.decoding import Rejected, decode_text, decompress
+from newsingest.transforms.core.structured import FieldMapping
+from newsingest.transforms.formats import DEFAULT_FIELDS, split_input
 from newsingest.transforms.progress import ProgressSettings, report, report_total
 from newsingest.transforms.records import FileChunk, FileRef, QuarantineRecord, RawArticle, RawBatch
 from newsingest.transforms.timing import stage_timer
@@ -28,6 +30,7 @@ __all__ = [
     "is_ignored_name",
     "read_file",
     "read_file_refs",
+    "read_records",
 ]
 
 QUARANTINE_TAG = "quarantine"
@@ -94,17 +97,26 @@ class _ChunkFilesFn(beam.DoFn):
 class _ReadChunkFn(beam.DoFn):
     """Reads and decodes one chunk of files; rejected files go to the quarantine output."""
 
-    def __init__(self, max_file_bytes: int, progress: ProgressSettings | None):
+    def __init__(
+        self,
+        max_file_bytes: int,
+        progress: ProgressSettings | None,
+        fields: FieldMapping,
+        batch_size: int,
+    ):
         self._max_file_bytes = max_file_bytes
+        self._batch_size = batch_size
         self._progress = progress
+        self._fields = fields
         self._read = Metrics.counter("newsingest", "files_read")
-        self._rejected = Metrics.counter("newsingest", "files_quarantined")
+        self._records = Metrics.counter("newsingest", "records_read")
+        self._rejected = Metrics.counter("newsingest", "records_quarantined")
 
     def process(self, chunk: FileChunk):
         refs = chunk.refs
         articles = []
         with stage_timer("read"):
-            outcomes = [self._read_one(ref) for ref in refs]
+            outcomes = [o for ref in refs for o in self._read_one(ref)]
         for outcome in outcomes:
             if isinstance(outcome, QuarantineRecord):
                 self._rejected.inc()
@@ -112,14 +124,31 @@ class _ReadChunkFn(beam.DoFn):
             else:
                 articles.append(outcome)
         self._read.inc(len(refs))
+        self._records.inc(len(outcomes))
         report(self._progress, "read", len(refs))
         crash_point("read")
-        yield beam.pvalue.TaggedOutput(MATCHED_TAG, len(refs))
-        if articles:
-            yield RawBatch(articles=articles)
+        yield beam.pvalue.TaggedOutput(MATCHED_TAG, len(outcomes))
+        # A JSON Lines file can hold thousands of records: batches stay chunk-sized.
+        for start in range(0, len(articles), self._batch_size):
+            yield RawBatch(articles=articles[start : start + self._batch_size])
 
-    def _read_one(self, ref: FileRef) -> RawArticle | QuarantineRecord:
-        return read_file(ref, self._max_file_bytes)
+    def _read_one(self, ref: FileRef) -> list[RawArticle | QuarantineRecord]:
+        return read_records(ref, self._max_file_bytes, self._fields)
+
+
+def read_records(
+    ref: FileRef, max_file_bytes: int, fields: FieldMapping = DEFAULT_FIELDS
+) -> list[RawArticle | QuarantineRecord]:
+    """The articles and rejected records of one input file (the format dispatch point).
+
+    A plain file is one article; a JSON Lines/JSON file one article per record
+    and an HTML page its main text (see ``transforms.formats``). A file that
+    cannot be read or decoded is one quarantine record.
+    """
+    outcome = read_file(ref, max_file_bytes)
+    if isinstance(outcome, QuarantineRecord):
+        return [outcome]
+    return split_input(outcome, fields)
 
 
 def read_file(ref: FileRef, max_file_bytes: int) -> RawArticle | QuarantineRecord:
@@ -170,13 +199,17 @@ class ReadArticles(beam.PTransform):
     with a size cap.
 
     Returns a ``DoOutputsTuple``: the main output is a ``PCollection[RawBatch]``
-    (one batch per chunk of up to ``chunk_size`` files, chunks formed from the
-    sorted file list so the result does not depend on listing order),
-    ``QUARANTINE_TAG`` a ``PCollection[QuarantineRecord]`` of every file that
-    was empty, binary, undecodable, corrupt or larger than ``max_file_bytes``,
-    and ``MATCHED_TAG`` a ``PCollection[int]`` of files handed to each reader
-    (for the run's accounting). Every matched file appears in exactly one of
-    the first two.
+    (chunks of up to ``chunk_size`` files, formed from the sorted file list so
+    the result does not depend on listing order; a chunk's articles are cut
+    into batches of at most ``chunk_size`` records, in file order),
+    ``QUARANTINE_TAG`` a ``PCollection[QuarantineRecord]`` of every file or
+    record that was empty, binary, undecodable, corrupt, larger than
+    ``max_file_bytes`` or a bad record,
+    and ``MATCHED_TAG`` a ``PCollection[int]`` of records read by each reader
+    (for the run's accounting). A plain file is one record, a JSON Lines or
+    JSON array file one record per line/element (``fields`` maps their
+    fields), an HTML page one record. Every record appears in exactly one of
+    the first two outputs.
     """
 
     def __init__(
@@ -185,8 +218,10 @@ class ReadArticles(beam.PTransform):
         chunk_size: int = 500,
         max_file_bytes: int = 10 << 20,
         progress: ProgressSettings | None = None,
+        fields: FieldMapping = DEFAULT_FIELDS,
     ):
         super().__init__()
+        fields.validate()
         if not patterns:
             raise ValueError("at least one input pattern is required")
         if chunk_size < 1:
@@ -197,6 +232,7 @@ class ReadArticles(beam.PTransform):
         self._chunk_size = chunk_size
         self._max_file_bytes = max_file_bytes
         self._progress = progress
+        self._fields = fields
 
     def expand(self, pbegin: PBegin):
         return (
@@ -205,7 +241,11 @@ class ReadArticles(beam.PTransform):
             | "MatchChunks" >> beam.ParDo(_ChunkFilesFn(self._chunk_size, self._progress))
             | "Distribute" >> beam.Reshuffle()
             | "ReadChunks"
-            >> beam.ParDo(_ReadChunkFn(self._max_file_bytes, self._progress)).with_outputs(
+            >> beam.ParDo(
+                _ReadChunkFn(
+                    self._max_file_bytes, self._progress, self._fields, self._chunk_size
+                )
+            ).with_outputs(
                 QUARANTINE_TAG, MATCHED_TAG, main="articles"
             )
         )

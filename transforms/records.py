@@ -49,11 +49,22 @@ class FileChunk:
 
 @dataclass(frozen=True)
 class RawArticle:
-    """One decoded input file."""
+    """One decoded input: a plain file, or one record of a structured file or page.
+
+    Plain files carry their date header and title inside ``text``. A structured
+    input (``structured=True``: a JSON record or an HTML page's main content)
+    carries them apart: ``text`` is the body only, ``title`` and ``date_raw``
+    the mapped fields as written (normalised like a header later), and
+    ``source_id`` the record's own id or URL.
+    """
 
     uri: str
     text: str
     encoding: str
+    title: str | None = None
+    date_raw: str | None = None
+    source_id: str | None = None
+    structured: bool = False
 
 
 @dataclass
@@ -97,6 +108,7 @@ class ArticleBatch:
     content_hashes: list[str]
     encodings: list[str]
     dedup_texts: list[str] = field(repr=False)
+    source_ids: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.article_ids)
@@ -104,7 +116,7 @@ class ArticleBatch:
     def select(self, rows: list[int]) -> ArticleBatch:
         """A batch of the given rows, in that order."""
         values = {
-            name: [getattr(self, name)[i] for i in rows]
+            name: [getattr(self, name)[i] for i in rows] if getattr(self, name) else []
             for name in self.__dataclass_fields__
             if name != "doc_keys"
         }
@@ -127,6 +139,7 @@ class ArticleBatch:
                 "encoding": self.encodings,
                 "run_id": [run_id] * n,
                 "ingested_at": [ingested_at] * n,
+                "source_id": self.source_ids or [None] * n,
             },
             schema=ARTICLES.arrow,
         )

@@ -13,19 +13,21 @@ import pytest
 from newsingest.transforms.core.crashpoints import ENV_VAR
 from tests.helpers import articles, dataset_snapshot, manifests
 
+STRUCTURED = Path(__file__).resolve().parents[2] / "sample_data" / "structured"
 
-def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None):
+
+def _newsingest(sample_dir: Path, out: Path, crash_at: str | None = None, *more: Path):
     env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
     if crash_at:
         env[ENV_VAR] = crash_at
+    inputs = [arg for path in (sample_dir, *more) for arg in ("--input", str(path))]
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "newsingest.pipeline.cli",
             "run",
-            "--input",
-            str(sample_dir),
+            *inputs,
             "--output",
             str(out),
             "--num-shards",
@@ -73,6 +75,39 @@ def test_killed_run_then_rerun_equals_uninterrupted_run(sample_dir, tmp_path, re
         assert sorted(m["counts"]["skipped_already_ingested"] for m in runs) == [0, 12]
     else:
         assert len(runs) == 1 and read == 12
+
+
+@pytest.fixture(scope="module")
+def records_reference(tmp_path_factory):
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "articles"
+    out = tmp_path_factory.mktemp("records-reference") / "out"
+    assert _newsingest(sample, out, None, STRUCTURED).returncode == 0
+    return dataset_snapshot(out)
+
+
+@pytest.mark.parametrize("crash_at", ["read", "write", "commit:moving"])
+def test_killed_run_over_records_then_rerun_equals_uninterrupted_run(
+    sample_dir, tmp_path, records_reference, crash_at
+):
+    """Files and JSON Lines/JSON/HTML records together: 12 files + 13 records = 25 records."""
+    out = tmp_path / "out"
+    killed = _newsingest(sample_dir, out, crash_at, STRUCTURED)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    rerun = _newsingest(sample_dir, out, None, STRUCTURED)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    snapshot = dataset_snapshot(out)
+    assert snapshot == records_reference
+    assert any("#L" in row_uri for row_uri in _uris(snapshot["quarantine"]))
+    runs = manifests(out)
+    assert all(m["accounting_ok"] for m in runs)
+    if crash_at.startswith("commit:"):
+        assert [m["counts"]["skipped_already_ingested"] for m in runs] == [0, 25]
+    else:
+        assert len(runs) == 1 and runs[0]["counts"]["read"] == 25
+
+
+def _uris(rows) -> list[str]:
+    return [dict(row)["source_uri"] for row in rows]
 
 
 def test_a_torn_commit_plan_counts_as_not_committed(sample_dir, tmp_path):
