@@ -165,7 +165,7 @@ def reuters_corpus_checks(limit: int) -> dict:
     n = len(prose)
     upper = sum(s * (s - 1) // 2 for s in sizes)
     return {
-        "articles": n,
+        "articles": len(profiles),
         "templated_articles": sum(p.templated for p in profiles),
         "templated_different_figure_candidates": len(templated),
         "templated_merged": int(merged),
