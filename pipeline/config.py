@@ -32,6 +32,11 @@ class RunConfig:
         progress: progress lines on stderr (off with ``--quiet``).
         commit_in_pipeline: the pipeline's last step commits the run (for
             launchers that submit and exit, like Dataflow Flex Templates).
+        follow_symlinks: read symbolic links to regular files (default: links are
+            quarantined as ``symlink_not_followed``).
+        lease: the dataset lock's owner string this run must still hold at its commit
+            point (``pipeline.lock.verify_lease``); None only in tests and tools that
+            commit without a lock.
     """
 
     inputs: tuple[str, ...]
@@ -45,6 +50,8 @@ class RunConfig:
     dedup: DedupConfig = dataclasses.field(default_factory=DedupConfig)
     progress: ProgressSettings = dataclasses.field(default_factory=ProgressSettings)
     commit_in_pipeline: bool = False
+    follow_symlinks: bool = False
+    lease: str | None = None
 
     def validate(self) -> None:
         """Raises ValueError naming the first bad setting."""
@@ -76,5 +83,6 @@ class RunConfig:
             "max_file_bytes": self.max_file_bytes,
             "num_shards": self.num_shards,
             "max_rows_per_file": self.max_rows_per_file,
+            "follow_symlinks": self.follow_symlinks,
             "dedup": dataclasses.asdict(self.dedup),
         }

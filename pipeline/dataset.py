@@ -8,9 +8,18 @@ from dataclasses import dataclass
 from apache_beam.io.filesystems import FileSystems
 
 from newsingest.transforms.core import feature_codec
+from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.similarity import DedupConfig
 
-__all__ = ["DatasetState", "IncompatibleIndexError", "inspect", "index_settings"]
+__all__ = [
+    "DatasetState",
+    "IncompatibleIndexError",
+    "NotADatasetError",
+    "index_settings",
+    "inspect",
+    "is_dataset",
+    "require_dataset",
+]
 
 INDEX_SETTINGS = "_index/_settings.json"
 
@@ -19,8 +28,31 @@ class IncompatibleIndexError(ValueError):
     """The dataset's index was built with other dedup settings."""
 
 
+class NotADatasetError(FileNotFoundError):
+    """The path does not exist or holds no newsingest dataset (exit code 3)."""
+
+
 def _has_files(glob: str) -> bool:
     return any(result.metadata_list for result in FileSystems.match([glob]))
+
+
+def is_dataset(root: str) -> bool:
+    """True when ``root`` holds a committed run manifest or the index settings."""
+    root = root.rstrip("/")
+    return FileSystems.exists(f"{root}/{INDEX_SETTINGS}") or _has_files(
+        f"{escape_glob(root)}/_runs/*.json"
+    )
+
+
+def require_dataset(root: str) -> None:
+    """Raises NotADatasetError unless ``root`` is a dataset; reads only, writes nothing."""
+    if not FileSystems.exists(root.rstrip("/") or "/"):
+        raise NotADatasetError(f"dataset {root!r} does not exist")
+    if not is_dataset(root):
+        raise NotADatasetError(
+            f"{root!r} is not a newsingest dataset (no _runs/*.json and no "
+            f"{INDEX_SETTINGS}); nothing was written"
+        )
 
 
 def index_settings(dedup: DedupConfig) -> dict:
@@ -38,11 +70,11 @@ class DatasetState:
 
     @property
     def index_glob(self) -> str:
-        return f"{self.root}/_index/*.parquet"
+        return f"{escape_glob(self.root)}/_index/*.parquet"
 
     @property
     def quarantine_glob(self) -> str:
-        return f"{self.root}/quarantine/*.parquet"
+        return f"{escape_glob(self.root)}/quarantine/*.parquet"
 
 
 def inspect(root: str, dedup: DedupConfig) -> DatasetState:
@@ -51,8 +83,13 @@ def inspect(root: str, dedup: DedupConfig) -> DatasetState:
 
     state = DatasetState(
         root=root,
-        has_index=_has_files(f"{root}/_index/*.parquet"),
-        has_quarantine=_has_files(f"{root}/quarantine/*.parquet"),
+        has_index=False,
+        has_quarantine=False,
+    )
+    state = dataclasses.replace(
+        state,
+        has_index=_has_files(state.index_glob),
+        has_quarantine=_has_files(state.quarantine_glob),
     )
     settings_path = f"{root}/{INDEX_SETTINGS}"
     if state.has_index and FileSystems.exists(settings_path):

@@ -23,6 +23,8 @@ import duckdb
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
+from newsingest.pipeline.dataset import NotADatasetError
+from newsingest.pipeline.exitcodes import ExitCode
 from newsingest.pipeline.runs import list_runs
 from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
 
@@ -63,7 +65,7 @@ TABLES: tuple[_Table, ...] = (
 )
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(NotADatasetError):
     """The output directory is missing or has no committed run manifests."""
 
 
@@ -362,9 +364,9 @@ def main(argv: Sequence[str]) -> int:
         result = load_duckdb(args.output, args.database, verify=args.verify)
     except DatasetNotFoundError as error:
         print(f"newsingest load: error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.NOT_FOUND
     except (LoadError, duckdb.Error) as error:
         print(f"newsingest load: failed: {error}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     print(format_result(result, args.database))
     return 0
