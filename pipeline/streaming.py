@@ -28,6 +28,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import logging
+import os
 import sys
 import time
 
@@ -44,9 +45,10 @@ from newsingest.pipeline.build import skip_ingested_before
 from newsingest.pipeline.commit import commit_in_pipeline, recover
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import DatasetState, inspect
+from newsingest.pipeline.exitcodes import ExitCode, exit_code_for
 from newsingest.pipeline.lock import DatasetLock
 from newsingest.pipeline.microbatch import stage
-from newsingest.pipeline.options import NewsIngestOptions, to_run_config
+from newsingest.pipeline.options import NewsIngestOptions, check_arguments, to_run_config
 from newsingest.transforms.index import (
     index_table,
 )
@@ -236,7 +238,7 @@ def build_streaming_pipeline(
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--window-s", "--window_s", dest="window_s", type=float, default=10.0)
     parser.add_argument(
         "--poll-interval", "--poll_interval", dest="poll_s", type=float, default=5.0
@@ -252,9 +254,12 @@ def run_streaming(argv: list[str]) -> int:
     """``newsingest run --streaming [--window-s S] [--poll-interval S] [--settle S]
     [--stop-after S] ...``: builds and runs the streaming pipeline."""
     known, rest = _parser().parse_known_args(argv)
-    options = PipelineOptions(rest)
-    options.view_as(NewsIngestOptions)
     try:
+        check_arguments(
+            rest, extra=lambda parser: parser.add_argument("--verbose", action="store_true")
+        )
+        options = PipelineOptions(rest)
+        options.view_as(NewsIngestOptions)
         settings = StreamingSettings(
             known.window_s, known.poll_s, known.settle_s, known.stop_after_s
         )
@@ -262,14 +267,23 @@ def run_streaming(argv: list[str]) -> int:
         config = to_run_config(options)
     except ValueError as error:
         print(f"newsingest run --streaming: error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     from newsingest.pipeline.cli import _runner
 
-    with DatasetLock(config.output, owner=f"streaming {config.run_id}"):
-        recover(config.output)
-        state = inspect(config.output, config.dedup)
-        p = beam.Pipeline(runner=_runner(options), options=options)
-        build_streaming_pipeline(p, config, state, settings)
-        result = p.run()
-        result.wait_until_finish()
-    return 0
+    try:
+        for path in config.inputs:
+            if FileSystems.get_scheme(path) in (None, "file") and not os.path.exists(path):
+                raise FileNotFoundError(f"input {path!r} does not exist")
+        with DatasetLock(config.output, owner=f"streaming {config.run_id}") as lock:
+            config = dataclasses.replace(config, lease=lock.lease)
+            recover(config.output)
+            state = inspect(config.output, config.dedup)
+            p = beam.Pipeline(runner=_runner(options), options=options)
+            build_streaming_pipeline(p, config, state, settings)
+            result = p.run()
+            result.wait_until_finish()
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message and a code
+        message = f"{type(error).__name__}: {error}"
+        print(f"newsingest run --streaming: failed: {message}", file=sys.stderr)
+        return exit_code_for(error)
+    return ExitCode.OK
