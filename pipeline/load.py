@@ -27,6 +27,7 @@ from newsingest.pipeline.dataset import NotADatasetError
 from newsingest.pipeline.exitcodes import ExitCode
 from newsingest.pipeline.runs import list_runs
 from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
+from newsingest.transforms.core.file_selection import escape_glob
 
 __all__ = [
     "DatasetNotFoundError",
@@ -171,7 +172,7 @@ def committed_runs(output: str) -> tuple[list[dict], list[str]]:
 
 def _source(con: duckdb.DuckDBPyConnection, output: str, table: _Table) -> tuple[str, list]:
     """``read_parquet(...)`` over the table's files with its parameters, or ('', []) if none."""
-    pattern = f"{output}/{table.pattern}"
+    pattern = f"{escape_glob(output)}/{table.pattern}"
     [(count,)] = con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchall()
     if not count:
         return "", []

@@ -49,6 +49,7 @@ from newsingest.pipeline.commit import commit_run, write_json
 from newsingest.pipeline.config import RunConfig
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.similarity import DedupConfig, FeatureTable, verify_pairs
 from newsingest.transforms.index import (
     content_key,
@@ -179,11 +180,12 @@ class LiveIndex:
         """Reads ``root``'s index, duplicates and quarantine tables (any filesystem)."""
         index = cls(config)
         removed: dict[int, tuple[int, int]] = {}
-        for table in _read_tables(f"{root}/_index/*.parquet", None):
+        for table in _read_tables(f"{escape_glob(root)}/_index/*.parquet", None):
             removed.update(index._add_index_rows(table))
         decisions = {}
         for table in _read_tables(
-            f"{root}/duplicates/*.parquet", ["article_id", "duplicate_of", "method", "similarity"]
+            f"{escape_glob(root)}/duplicates/*.parquet",
+            ["article_id", "duplicate_of", "method", "similarity"],
         ):
             for row in table.to_pylist():
                 key = int(row["article_id"], 16)
@@ -194,7 +196,7 @@ class LiveIndex:
             if doc_key in decisions:
                 index._add_twin(ckey, _Twin(rank, doc_key, decisions[doc_key]))
         for table in _read_tables(
-            f"{root}/quarantine/*.parquet", ["source_uri", "sha256", "size_bytes"]
+            f"{escape_glob(root)}/quarantine/*.parquet", ["source_uri", "sha256", "size_bytes"]
         ):
             index._quarantined.update(quarantine_fingerprints(table))
         return index
@@ -527,7 +529,7 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     """
     paths = [
         meta.path
-        for result in FileSystems.match([f"{root}/{WATCH_FOLDER}/part-*.json"])
+        for result in FileSystems.match([f"{escape_glob(root)}/{WATCH_FOLDER}/part-*.json"])
         for meta in result.metadata_list
     ]
     seen: dict[str, tuple[int, float]] = {}
