@@ -32,6 +32,7 @@ from newsingest.pipeline.dataset import INDEX_SETTINGS, index_settings
 from newsingest.pipeline.fsutil import delete_tree, is_local
 from newsingest.pipeline.lock import verify_lease
 from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.core.file_selection import escape_glob
 
 __all__ = [
     "AccountingError",
@@ -249,7 +250,7 @@ def _staged_runs(root: str) -> list[str]:
             return []
         return sorted(f"{staging}/{name}" for name in os.listdir(staging))
     runs = set()
-    for result in FileSystems.match([f"{staging}/**"]):
+    for result in FileSystems.match([f"{escape_glob(staging)}/**"]):
         for meta in result.metadata_list:
             relative = meta.path[len(staging) + 1 :]
             runs.add(f"{staging}/{relative.split('/', 1)[0]}")

@@ -8,6 +8,8 @@ import os
 
 from apache_beam.io.filesystems import FileSystems
 
+from newsingest.transforms.core.file_selection import escape_glob
+
 __all__ = ["is_local", "delete_tree", "exchange_paths", "ExchangeUnsupported"]
 
 _AT_FDCWD = -100
@@ -34,7 +36,9 @@ def delete_tree(path: str) -> None:
             FileSystems.delete([path])
         return
     objects = [
-        meta.path for result in FileSystems.match([f"{path}/**"]) for meta in result.metadata_list
+        meta.path
+        for result in FileSystems.match([f"{escape_glob(path)}/**"])
+        for meta in result.metadata_list
     ]
     if objects:
         FileSystems.delete(objects)
