@@ -29,7 +29,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import INDEX_SETTINGS, index_settings
-from newsingest.pipeline.fsutil import delete_tree, is_local
+from newsingest.pipeline.fsutil import delete_paths, delete_tree, is_local
 from newsingest.pipeline.lock import verify_lease
 from newsingest.transforms.core.crashpoints import crash_point
 from newsingest.transforms.core.file_selection import escape_glob
@@ -234,7 +234,7 @@ def apply_plan(plan: dict) -> None:
         raise RuntimeError(f"commit of run {plan['run_id']} lost files: {missing[:5]}")
     obsolete = [path for path in plan.get("deletes", []) if FileSystems.exists(path)]
     if obsolete:
-        FileSystems.delete(obsolete)
+        delete_paths(obsolete)
     for path, value in plan.get("write_if_absent", {}).items():
         if not FileSystems.exists(path):
             write_json(path, value)

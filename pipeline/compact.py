@@ -27,7 +27,13 @@ from apache_beam.io.filesystems import FileSystems
 from newsingest.pipeline.commit import COMMIT_PLAN, apply_plan, recover, write_json
 from newsingest.pipeline.dataset import NotADatasetError, require_dataset
 from newsingest.pipeline.exitcodes import ExitCode, exit_code_for
-from newsingest.pipeline.fsutil import ExchangeUnsupported, delete_tree, exchange_paths, is_local
+from newsingest.pipeline.fsutil import (
+    ExchangeUnsupported,
+    delete_paths,
+    delete_tree,
+    exchange_paths,
+    is_local,
+)
 from newsingest.pipeline.lock import DatasetLock, LockedError, verify_lease
 from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from newsingest.transforms.core.file_selection import escape_glob
@@ -146,7 +152,7 @@ def _swap(folder, target, old_paths, merged, staging, stamp) -> None:
     }
     write_json(f"{staging}/{COMMIT_PLAN}", plan)
     apply_plan(plan)
-    FileSystems.delete([f"{staging}/{COMMIT_PLAN}"])
+    delete_paths([f"{staging}/{COMMIT_PLAN}"])
 
 
 def main(argv: list[str]) -> int:

@@ -23,7 +23,7 @@ import time
 import orjson
 from apache_beam.io.filesystems import FileSystems
 
-from newsingest.pipeline.fsutil import is_local
+from newsingest.pipeline.fsutil import delete_paths, is_local
 
 __all__ = ["DatasetLock", "LeaseLostError", "LockedError", "verify_lease"]
 
@@ -187,7 +187,7 @@ class DatasetLock:
             self._thread.join(timeout=5)
         holder = _read_record(self.path)
         if holder is not None and holder.get("lease") == self.lease:
-            FileSystems.delete([self.path])
+            delete_paths([self.path])
 
     def _try_create(self) -> bool:
         data = orjson.dumps(self._record)
@@ -275,7 +275,7 @@ class DatasetLock:
                     os.link(stale, self.path)
             os.remove(stale)
             return
-        FileSystems.delete([self.path])
+        delete_paths([self.path])
 
     def _start_heartbeat(self) -> None:
         def beat() -> None:

@@ -47,6 +47,7 @@ from apache_beam.io.filesystems import FileSystems
 from newsingest.pipeline.build import write_run_report
 from newsingest.pipeline.commit import commit_run, write_json
 from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.fsutil import delete_paths
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
 from newsingest.transforms.core.file_selection import escape_glob
@@ -541,7 +542,7 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     if len(paths) > consolidate_above:
         merged = f"{root}/{WATCH_FOLDER}/part-merged-{time.time_ns()}.json"
         write_json(merged, [[u, s, m] for u, (s, m) in sorted(seen.items())])
-        FileSystems.delete(paths)
+        delete_paths(paths)
         _LOG.info("merged %d watch state files into %s", len(paths), merged)
     return seen
 

@@ -46,6 +46,7 @@ from newsingest.pipeline.commit import commit_in_pipeline, recover
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import DatasetState, inspect
 from newsingest.pipeline.exitcodes import ExitCode, exit_code_for
+from newsingest.pipeline.fsutil import delete_paths
 from newsingest.pipeline.lock import DatasetLock
 from newsingest.pipeline.microbatch import stage
 from newsingest.pipeline.options import NewsIngestOptions, check_arguments, to_run_config
@@ -147,7 +148,7 @@ class _CommitWindowFn(beam.DoFn):
         if FileSystems.exists(f"{config.output}/_runs/{config.run_id}.json"):
             return
         if FileSystems.exists(config.staging):
-            FileSystems.delete([config.staging])
+            delete_paths([config.staging])
         parts, decisions, quarantine, skipped = [], {}, [], 0
         for kind, value in outcomes:
             if kind == "article":
