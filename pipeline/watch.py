@@ -243,6 +243,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--input", required=True, help="Directory or bucket prefix to watch.")
     parser.add_argument("--output", required=True, help="Dataset root (local or bucket).")
+    _add_polling_arguments(parser)
+    return parser
+
+
+def _add_polling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interval", type=float, default=0.5, help="Seconds between listings (default 0.5)."
     )
@@ -269,7 +274,6 @@ def _parser() -> argparse.ArgumentParser:
         help="Wait up to this long for more files before cutting a batch smaller than "
         "--max-batch (default 0: commit what is ready at every listing).",
     )
-    return parser
 
 
 def _check_source(source: str) -> None:
@@ -285,7 +289,7 @@ def main(argv: list[str]) -> int:
     _LOG.setLevel(logging.INFO)
     logging.getLogger("newsingest.pipeline.microbatch").setLevel(logging.INFO)
     try:
-        check_arguments(rest)
+        check_arguments(rest, extra=_add_polling_arguments)
         settings = WatchSettings(args.interval, args.settle, args.max_batch, args.max_wait)
         base = to_run_config(
             PipelineOptions([*rest, "--input", args.input, "--output", args.output])
