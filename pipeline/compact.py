@@ -36,6 +36,7 @@ from newsingest.pipeline.fsutil import (
 )
 from newsingest.pipeline.lock import DatasetLock, LockedError, verify_lease
 from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
+from newsingest.transforms.core.crashpoints import crash_point
 from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.write import write_parquet
 
@@ -115,6 +116,7 @@ def compact(root: str, min_files: int = 2, max_rows_per_file: int = 1_000_000) -
             relative = folder[len(root) + 1 :]
             target = f"{staging}/{relative}"
             merged = _merge(paths, kind, target, stamp, max_rows_per_file)
+            crash_point("compact:merged")
             verify_lease(root, lock.lease)
             _swap(folder, target, paths, merged, staging, stamp)
             summary[relative] = [len(paths), len(merged)]
