@@ -152,9 +152,7 @@ def test_compact_checks_its_lease_before_swapping(sample_dir, tmp_path):
     ]
 
 
-def test_disk_full_after_the_commit_point_says_committed(
-    sample_dir, tmp_path, capsys, monkeypatch
-):
+def test_disk_full_after_the_commit_point_says_committed(sample_dir, tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     monkeypatch.setenv(FAIL_ENV_VAR, "commit:manifest")
     code = run_cli("--input", str(sample_dir), "--output", str(out), "--run-id", "full")
