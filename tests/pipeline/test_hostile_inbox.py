@@ -146,3 +146,21 @@ def test_glob_characters_in_input_and_output_paths(tmp_path):
     index_files = [str(p) for p in (out / "_index").iterdir() if p.suffix == ".parquet"]
     rows = duckdb.sql(f"select count(*) from read_parquet({index_files!r})").fetchall()
     assert rows == [(2,)]
+
+
+def test_one_huge_single_line_file_keeps_memory_bounded(tmp_path):
+    """An 8.9 MB article on one line peaked at 2.3 GB (MinHash held a num_perm x shingles
+    matrix); it is now signed a block at a time. The bound (1 GiB for the whole process,
+    interpreter and Beam included) is a regression guard, the figures are in
+    ``bench/long_line.py``."""
+    from bench.long_line import peak_rss_mb, write_long_line
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    write_long_line(inbox / "one-line.txt", 8.9)
+    command = [sys.executable, "-m", "newsingest", "run", "--quiet", "--input", str(inbox),
+               "--output", str(tmp_path / "out")]  # fmt: skip
+    peak_mib, _, code = peak_rss_mb(command)
+    assert code == 0
+    assert len(articles(tmp_path / "out")) == 1
+    assert peak_mib < 1024, f"peak RSS {peak_mib:.0f} MiB"
