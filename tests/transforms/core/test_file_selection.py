@@ -135,3 +135,21 @@ def test_uri_encoding_is_lossless(tmp_path, name):
 
 def test_escape_glob_matches_only_the_literal_path():
     assert escape_glob("/d/in[1]/a*b?.txt") == "/d/in[[]1]/a[*]b[?].txt"
+
+
+def test_read_file_caps_while_reading_even_when_the_listed_size_is_stale(tmp_path):
+    """The cap is checked on the bytes read, not only on the listed size (a file that grew,
+    or a device reporting size 0), for plain and compressed input."""
+    import gzip
+
+    from newsingest.transforms.read import read_file
+    from newsingest.transforms.records import FileRef, QuarantineRecord
+
+    plain = tmp_path / "grew.txt"
+    plain.write_bytes(b"word " * 1000)
+    packed = tmp_path / "grew.txt.gz"
+    packed.write_bytes(gzip.compress(os.urandom(3000)))
+    for path in (plain, packed):
+        outcome = read_file(FileRef(uri=str(path), size=0), max_file_bytes=1000)
+        assert isinstance(outcome, QuarantineRecord) and outcome.reason == "too_large", path
+        assert outcome.raw_content is None and outcome.size_bytes >= 1000
