@@ -8,6 +8,7 @@ import logging
 import os
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -88,21 +89,30 @@ def is_ignored_name(uri: str) -> bool:
     return ignore_rule(posixpath.basename(uri.rstrip("/"))) is not None
 
 
-def _glob_roots(path: str) -> list[str]:
-    """Local roots matched by ``path``: itself when it exists, else its glob matches.
+def _glob_roots(path: str) -> tuple[list[str], Counter]:
+    """Local roots matched by ``path`` (itself when it exists, else its glob matches) and
+    the glob matches dropped by the ignore rules (applied below the glob's folder).
 
     Raises FileNotFoundError when it does not exist and is no glob, or when the folder
     a glob starts from does not exist.
     """
     local = uri_to_path(path)
     if os.path.lexists(local):
-        return [local]
+        return [local], Counter()
     if not any(ch in local for ch in "*?["):
         raise FileNotFoundError(f"input {path!r} does not exist")
     base = os.path.dirname(re.match(r"^[^[*?]*", local).group(0)) or "."
     if not os.path.isdir(base):
         raise FileNotFoundError(f"input {path!r}: folder {base!r} does not exist")
-    return sorted(glob.glob(local, recursive=True))
+    roots, ignored = [], Counter()
+    for match in sorted(glob.glob(local, recursive=True)):
+        rules = [ignore_rule(n) for n in os.path.relpath(match, base).split(os.sep)]
+        rule = next((r for r in rules if r), None)
+        if rule is None:
+            roots.append(match)
+        else:
+            ignored[rule] += 1
+    return roots, ignored
 
 
 def _select_remote(path: str, exclude: tuple[str, ...]) -> Selection:
@@ -138,8 +148,9 @@ def select_inputs(patterns: Iterable[str], exclude: Iterable[str] = ()) -> Selec
     selection = Selection()
     for path in patterns:
         if _is_local(path):
-            local_exclude = [e for e in exclude if _is_local(e)]
-            selection.merge(list_local(_glob_roots(path), local_exclude))
+            roots, ignored = _glob_roots(path)
+            selection.merge(list_local(roots, [e for e in exclude if _is_local(e)]))
+            selection.ignored.update(ignored)
         else:
             selection.merge(_select_remote(path, exclude))
     return selection

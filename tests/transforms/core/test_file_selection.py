@@ -153,3 +153,15 @@ def test_read_file_caps_while_reading_even_when_the_listed_size_is_stale(tmp_pat
         outcome = read_file(FileRef(uri=str(path), size=0), max_file_bytes=1000)
         assert isinstance(outcome, QuarantineRecord) and outcome.reason == "too_large", path
         assert outcome.raw_content is None and outcome.size_bytes >= 1000
+
+
+def test_a_glob_applies_the_ignore_rules_below_its_folder(tmp_path):
+    from newsingest.transforms.read import select_inputs
+
+    for name in ("a.txt", "_b.txt", ".c.txt", "d.txt.tmp.txt", "sub/_e/f.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("text")
+    selection = select_inputs([str(tmp_path / "**" / "*.txt")])
+    names = sorted(os.path.relpath(f.uri, tmp_path) for f in selection.files)
+    assert names == ["a.txt", "d.txt.tmp.txt"]
+    assert dict(selection.ignored) == {"underscore": 2}  # Python's glob skips dot names
