@@ -105,9 +105,11 @@ def test_relative_and_absolute_roots_give_one_canonical_uri(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     relative = list_local(["in/./"]).files
     absolute = list_local([str(tmp_path / "in" / "a.txt")]).files
-    assert [f.uri for f in relative] == [f.uri for f in absolute] == [
-        os.path.realpath(tmp_path / "in" / "a.txt")
-    ]
+    assert (
+        [f.uri for f in relative]
+        == [f.uri for f in absolute]
+        == [os.path.realpath(tmp_path / "in" / "a.txt")]
+    )
 
 
 @pytest.mark.parametrize(
