@@ -40,6 +40,7 @@ import xxhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from newsingest.transforms.core.resolution import Edge, resolve  # noqa: E402
 from newsingest.transforms.core.similarity import (  # noqa: E402
     DedupConfig,
     Features,
@@ -52,7 +53,6 @@ from newsingest.transforms.core.tokens import tokenize  # noqa: E402
 
 EPOCH = dt.date(1970, 1, 1)
 SEMEVAL_DAY = (dt.date(2020, 1, 1) - EPOCH).days
-_TIER_RANK = {"exact": 0, "near": 1, "story": 2}
 _SEED_HEADER = re.compile(r"\s*date (\d{4}-\d{2}-\d{2})\s")
 _TEMPLATED = re.compile(r"\b(shr|qtly div|qtly|div|net|revs|sales)\b[^\n]*\bvs\b", re.I)
 
@@ -60,23 +60,23 @@ _TEMPLATED = re.compile(r"\b(shr|qtly div|qtly|div|net|revs|sales)\b[^\n]*\bvs\b
 def assign_canonicals(
     order_key: list, content_hashes: list[str], matches: dict[int, list[tuple[int, Match]]]
 ) -> tuple[list[int], list[str | None]]:
-    """Each document's canonical and merge method, visiting documents in canonical order.
+    """Each document's canonical and merge method, by the product's one resolve rule.
 
-    Identical content follows its first copy; otherwise a document joins the best kept
-    document it was verified against (exact, then near, then story; higher similarity).
+    ``order_key[i]`` is ``(rank, i)``; ``matches[later]`` lists ``(earlier, Match)``
+    verified pairs. Decisions come from ``transforms.core.resolution.resolve``, so the
+    harness keeps and removes exactly as the pipeline does (identical copies follow
+    their first copy, no chaining, exact before near before story).
     """
+    edges = [
+        Edge(earlier, later, order_key[earlier][0], order_key[later][0], m.method, m.similarity)
+        for later, found in matches.items()
+        for earlier, m in found
+    ]
     canonical = list(range(len(content_hashes)))
     method: list[str | None] = [None] * len(content_hashes)
-    first_copy: dict[str, int] = {}
-    for doc in sorted(range(len(content_hashes)), key=order_key.__getitem__):
-        twin = first_copy.setdefault(content_hashes[doc], doc)
-        if twin != doc:
-            canonical[doc], method[doc] = canonical[twin], "exact"
-            continue
-        options = [(m, c) for c, m in matches.get(doc, ()) if canonical[c] == c]
-        if options:
-            match, best = min(options, key=lambda o: (_TIER_RANK[o[0].method], -o[0].similarity))
-            canonical[doc], method[doc] = best, match.method
+    for decision in resolve(edges):
+        canonical[decision.doc_key] = decision.duplicate_of
+        method[decision.doc_key] = decision.method
     return canonical, method
 
 

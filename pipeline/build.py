@@ -11,14 +11,13 @@ from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import DatasetState
 from newsingest.transforms.dedup import FindDuplicates
 from newsingest.transforms.index import (
-    CollectBandKeys,
-    ReadIngestedKeys,
-    ReadPriorCandidates,
+    FindIngested,
     ReadQuarantinedKeys,
     SkipIngested,
     SkipQuarantined,
 )
 from newsingest.transforms.normalize import NormalizeArticles
+from newsingest.transforms.prior import ReadPriorCandidates
 from newsingest.transforms.read import ReadArticles
 from newsingest.transforms.signatures import ComputeSignatures
 from newsingest.transforms.write import WriteDataset, WrittenFile
@@ -60,7 +59,9 @@ def write_run_report(
     return path
 
 
-def skip_ingested_before(p: beam.Pipeline, articles, quarantine, state: DatasetState):
+def skip_ingested_before(
+    p: beam.Pipeline, articles, quarantine, state: DatasetState, num_shards: int = 16
+):
     """Drops articles and quarantine records that earlier runs already ingested.
 
     Returns ``(articles, quarantine, skipped)``: the remaining collections and a
@@ -68,7 +69,7 @@ def skip_ingested_before(p: beam.Pipeline, articles, quarantine, state: DatasetS
     """
     skipped = []
     if state.has_index:
-        known = p | "IngestedKeys" >> ReadIngestedKeys(state.index_glob)
+        known = articles | "IngestedKeys" >> FindIngested(state.index_glob, num_shards)
         fresh = articles | "SkipIngested" >> SkipIngested(known)
         articles = fresh.articles
         skipped.append(fresh.skipped)
@@ -99,15 +100,21 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
     normalized = read.articles | "NormalizeArticles" >> NormalizeArticles(config.progress)
     articles = normalized.articles
     quarantine = (read.quarantine, normalized.quarantine) | "AllQuarantine" >> beam.Flatten()
-    articles, quarantine, skipped = skip_ingested_before(p, articles, quarantine, state)
+    articles, quarantine, skipped = skip_ingested_before(
+        p, articles, quarantine, state, config.num_shards
+    )
     skipped.append(p | "NothingSkipped" >> beam.Create([0]))
     features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup, config.progress)
-    candidates = features
+    candidates, removed = features, None
     if state.has_index:
-        new_keys = features | "NewBandKeys" >> CollectBandKeys()
-        prior = p | "PriorCandidates" >> ReadPriorCandidates(state.index_glob, new_keys)
-        candidates = (features, prior) | "WithPrior" >> beam.Flatten()
-    decisions = candidates | "FindDuplicates" >> FindDuplicates(config.dedup, config.num_shards)
+        prior = features | "PriorCandidates" >> ReadPriorCandidates(
+            state.index_glob, config.num_shards
+        )
+        candidates = (features, prior.kept) | "WithPrior" >> beam.Flatten()
+        removed = prior.removed
+    decisions = candidates | "FindDuplicates" >> FindDuplicates(
+        config.dedup, config.num_shards, removed=removed
+    )
     written = {
         "articles": articles,
         "features": features,

@@ -41,6 +41,7 @@ COMMANDS = {
     "watch": ("newsingest.pipeline.watch", "ingest files continuously as they land"),
     "runs": ("newsingest.pipeline.runs", "list a dataset's committed runs with their counts"),
     "compact": ("newsingest.pipeline.compact", "merge small files of a dataset, atomically"),
+    "reindex": ("newsingest.pipeline.reindex", "rebuild a dataset's dedup index, atomically"),
     "load": ("newsingest.pipeline.load", "load a dataset into a warehouse (duckdb) incrementally"),
     "report": ("newsingest.pipeline.report", "write a self-contained HTML report of a run"),
 }
@@ -305,12 +306,18 @@ def _run_command(argv: list[str]) -> int:
     return ExitCode.OK
 
 
-def run_main(argv: list[str]) -> int:
-    """``newsingest run`` (``--streaming``: the streaming pipeline of ``pipeline.streaming``)."""
-    if "--streaming" in argv:
-        from newsingest.pipeline.streaming import run_streaming
+STREAMING_REMOVED = (
+    "error: newsingest run --streaming was removed: it did not run the batch dedup engine and "
+    "could not scale by key. Ingest continuously with `newsingest watch` (one machine) or "
+    "schedule `newsingest run` batches (any runner, e.g. Dataflow every few minutes)."
+)
 
-        return run_streaming(argv)
+
+def run_main(argv: list[str]) -> int:
+    """``newsingest run``; ``--streaming`` is refused (removed, see README)."""
+    if "--streaming" in argv:
+        print(STREAMING_REMOVED, file=sys.stderr)
+        return 2
     return _run_command(argv)
 
 

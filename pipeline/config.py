@@ -7,7 +7,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_version import feature_version
 from newsingest.transforms.progress import ProgressSettings
 
 __all__ = ["RunConfig"]
@@ -85,4 +86,6 @@ class RunConfig:
             "max_rows_per_file": self.max_rows_per_file,
             "follow_symlinks": self.follow_symlinks,
             "dedup": dataclasses.asdict(self.dedup),
+            "dedup_decisions": self.dedup.decision_settings(),
+            "feature_version": feature_version(self.dedup),
         }

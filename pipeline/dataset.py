@@ -5,19 +5,23 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import orjson
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from newsingest.transforms.core import feature_codec
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_version import feature_identity, feature_version
 from newsingest.transforms.core.file_selection import escape_glob
-from newsingest.transforms.core.similarity import DedupConfig
 
 __all__ = [
     "DatasetState",
     "IncompatibleIndexError",
     "NotADatasetError",
+    "check_feature_version",
     "index_settings",
     "inspect",
     "is_dataset",
+    "rebuild_hint",
     "require_dataset",
 ]
 
@@ -25,7 +29,7 @@ INDEX_SETTINGS = "_index/_settings.json"
 
 
 class IncompatibleIndexError(ValueError):
-    """The dataset's index was built with other dedup settings."""
+    """The dataset's index has another feature version than this run computes."""
 
 
 class NotADatasetError(FileNotFoundError):
@@ -55,9 +59,36 @@ def require_dataset(root: str) -> None:
         )
 
 
+def _read_json(path: str):
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return orjson.loads(handle.read())
+
+
 def index_settings(dedup: DedupConfig) -> dict:
-    """What the index's keys and features depend on; stored beside the index."""
-    return {"dedup": dataclasses.asdict(dedup), "features": feature_codec.fields_fingerprint()}
+    """What is stored beside the index: its feature version and what it hashes."""
+    return {"feature_version": feature_version(dedup), "identity": feature_identity(dedup)}
+
+
+def rebuild_hint(root: str) -> str:
+    """How to rebuild ``root``'s index for other shaping settings or another version."""
+    return (
+        f"rebuild it with `newsingest reindex {root} [--dedup-KNOB VALUE ...]` (the same "
+        f"shaping --dedup options as this run; thresholds need no rebuild), or ingest into a "
+        f"new output"
+    )
+
+
+def _differences(stored: dict, wanted: dict) -> list[str]:
+    old, new = stored.get("identity", {}), wanted["identity"]
+    changed = [
+        f"{name} {old.get('settings', {}).get(name)!r} -> {value!r}"
+        for name, value in new["settings"].items()
+        if old.get("settings", {}).get(name) != value
+    ]
+    changed += [
+        part for part in ("code", "fields", "word_lists", "libraries") if old.get(part) != new[part]
+    ]
+    return changed
 
 
 @dataclass(frozen=True)
@@ -67,6 +98,7 @@ class DatasetState:
     root: str
     has_index: bool
     has_quarantine: bool
+    has_duplicates: bool = False
 
     @property
     def index_glob(self) -> str:
@@ -76,11 +108,32 @@ class DatasetState:
     def quarantine_glob(self) -> str:
         return f"{escape_glob(self.root)}/quarantine/*.parquet"
 
+    @property
+    def duplicates_glob(self) -> str:
+        return f"{escape_glob(self.root)}/duplicates/*.parquet"
+
+
+def check_feature_version(root: str, dedup: DedupConfig) -> None:
+    """Raises IncompatibleIndexError unless ``root``'s index has ``dedup``'s feature version.
+
+    Only the settings that shape features and keys count: thresholds that only decide
+    may differ from the runs that built the index. An index without settings is new.
+    """
+    settings_path = f"{root}/{INDEX_SETTINGS}"
+    if not FileSystems.exists(settings_path):
+        return
+    stored = _read_json(settings_path)
+    wanted = index_settings(dedup)
+    if stored.get("feature_version") != wanted["feature_version"]:
+        raise IncompatibleIndexError(
+            f"{root}'s index has feature version {stored.get('feature_version', 'unversioned')}, "
+            f"this run computes {wanted['feature_version']} (differences: "
+            f"{', '.join(_differences(stored, wanted)) or 'format'}); {rebuild_hint(root)}"
+        )
+
 
 def inspect(root: str, dedup: DedupConfig) -> DatasetState:
-    """The state of ``root``; raises IncompatibleIndexError on other dedup settings."""
-    from newsingest.pipeline.commit import read_json
-
+    """The state of ``root``; raises IncompatibleIndexError on another feature version."""
     state = DatasetState(
         root=root,
         has_index=False,
@@ -90,20 +143,8 @@ def inspect(root: str, dedup: DedupConfig) -> DatasetState:
         state,
         has_index=_has_files(state.index_glob),
         has_quarantine=_has_files(state.quarantine_glob),
+        has_duplicates=_has_files(state.duplicates_glob),
     )
-    settings_path = f"{root}/{INDEX_SETTINGS}"
-    if state.has_index and FileSystems.exists(settings_path):
-        stored = read_json(settings_path)
-        wanted = index_settings(dedup)
-        if stored != wanted:
-            changed = sorted(
-                key
-                for key in set(stored["dedup"]) | set(wanted["dedup"])
-                if stored["dedup"].get(key) != wanted["dedup"].get(key)
-            )
-            raise IncompatibleIndexError(
-                f"{root} was indexed with other dedup settings (differences: "
-                f"{', '.join(changed) or 'feature layout'}); run with the dataset's settings "
-                f"(see {settings_path}) or ingest into a new output"
-            )
+    if state.has_index:
+        check_feature_version(root, dedup)
     return state

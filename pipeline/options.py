@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from newsingest.pipeline.config import RunConfig
-from newsingest.transforms.core.similarity import DedupConfig
+from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.progress import ProgressSettings
 
 __all__ = [

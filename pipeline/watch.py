@@ -14,7 +14,7 @@ Which files are read (``transforms.read.select_inputs``, as for ``newsingest run
   * FIFOs, devices, sockets and symlinks are never opened: they are committed to
     quarantine with their reason (``read_file``), so they cannot block the watcher;
   * any other file once its size and mtime have not changed for ``--settle``
-    seconds (``transforms.stream_dedup.observe``);
+    seconds (``transforms.core.settle.observe``);
   * a file is read again only if its size or mtime changes after it was
     committed (it is then a new input; identical content at the same URI is
     skipped as already ingested).
@@ -57,8 +57,8 @@ from newsingest.pipeline.microbatch import (
     quarantine_failed,
 )
 from newsingest.pipeline.options import check_arguments, to_run_config
+from newsingest.transforms.core.settle import Observation, observe
 from newsingest.transforms.read import select_inputs
-from newsingest.transforms.stream_dedup import Observation, observe
 
 __all__ = ["Watcher", "WatchSettings", "main"]
 
@@ -200,7 +200,7 @@ class Watcher:
                 result = quarantine_failed(files, error, config)
             else:
                 result = ingest_batch(files, self._index, config)
-            self._index.extend(result.index_rows, result.decisions, result.quarantine)
+            self._index.extend(result.index_rows, result.quarantine)
         except LeaseLostError:
             raise  # another writer owns the output now: never recover or commit into it
         except Exception as error:

@@ -106,6 +106,9 @@ INDEX = _schema(
         pa.field("band_keys", pa.list_(pa.uint64()), nullable=False),
         pa.field("features", pa.binary()),
         pa.field("run_id", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.uint64()),
+        pa.field("method", pa.string()),
+        pa.field("similarity", pa.float32()),
     ],
 )
 

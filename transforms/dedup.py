@@ -1,16 +1,18 @@
-"""FindDuplicates: LSH bands -> candidate pairs -> verify -> keep/drop decisions.
+"""FindDuplicates: the dedup engine (``transforms.core.engine``) in key-joined Beam stages.
 
 The stages follow datatrove's signature -> buckets -> cluster -> filter
 split, expressed as shuffles that scale out with ``num_shards``:
 
-1. *Bands*: every article's LSH bucket keys, grouped by ``key % num_shards``.
-2. *Pairs*: within a shard, articles sharing a key become candidate pairs
-   (``transforms.core.clustering.bucket_pairs``).
+1. *Bands*: every article's bucket keys (``engine.band_entries``) - new articles,
+   and the earlier runs' articles sharing a key with them (kept with features,
+   removed with keys only) - grouped by ``key % num_shards``.
+2. *Pairs*: within a shard, ``pairs.shard_candidates``: prefix-stable pairs per
+   bucket, oriented canonical -> candidate, plus twin edges of removed prior copies.
 3. *Join*: pairs meet the features of both sides in two keyed joins (by the
-   shard of the earlier, then of the later article) - texts never travel.
-4. *Verify*: ``transforms.core.similarity.verify`` accepts or rejects a pair.
-5. *Resolve*: verified edges (few) are resolved in canonical order into
-   decisions (``transforms.core.clustering.resolve``).
+   shard of the canonical, then of the candidate) - texts never travel.
+4. *Verify*: ``engine.verify_edges`` accepts or rejects the pairs.
+5. *Resolve*: verified edges (few) and the earlier runs' decisions are resolved
+   once by ``resolution.resolve``.
 
 Every value that crosses a shuffle is a numpy batch, so the element count is
 ``chunks x shards``, not ``articles x bands``.
@@ -25,14 +27,19 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from newsingest.transforms.core.clustering import Decision, Edge, bucket_pairs, resolve
+from newsingest.transforms.core.candidate_keys import candidate_keys
 from newsingest.transforms.core.crashpoints import crash_point
-from newsingest.transforms.core.similarity import (
-    DedupConfig,
-    FeatureTable,
-    candidate_keys,
-    verify_pairs,
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.engine import (
+    ALL_PAIRS_CAP,
+    RemovedPrior,
+    band_entries,
+    content_keys,
+    verify_edges,
 )
+from newsingest.transforms.core.feature_table import FeatureTable
+from newsingest.transforms.core.pairs import NEW, PRIOR_KEPT, PRIOR_REMOVED, shard_candidates
+from newsingest.transforms.core.resolution import Decision, Edge, resolve
 from newsingest.transforms.records import FeatureBatch
 from newsingest.transforms.timing import stage_timer
 
@@ -80,18 +87,23 @@ def _take(column, index: np.ndarray):
 
 def _band_entries(batch: FeatureBatch, config: DedupConfig, num_shards: int):
     keys = batch.keys if batch.keys is not None else candidate_keys(batch.features, config)
-    width = keys.shape[1]
-    flat = keys.ravel()
-    docs = np.repeat(batch.doc_keys, width)
-    ranks = np.repeat(batch.ranks, width)
-    prior = np.full(len(flat), batch.prior, dtype=bool)
-    yield from _split_by_shard(_shard_of(flat, num_shards), flat, ranks, docs, prior)
+    origin = PRIOR_KEPT if batch.prior else NEW
+    columns = band_entries(
+        batch.doc_keys, batch.ranks, keys, content_keys(batch.features.content_hashes), origin
+    )
+    yield from _split_by_shard(_shard_of(columns[0], num_shards), *columns)
+
+
+def _removed_entries(removed: RemovedPrior, num_shards: int):
+    columns = band_entries(
+        removed.doc_keys, removed.ranks, removed.keys, removed.content_keys, PRIOR_REMOVED
+    )
+    yield from _split_by_shard(_shard_of(columns[0], num_shards), *columns)
 
 
 def _features_by_shard(batch: FeatureBatch, num_shards: int):
-    prior = np.full(len(batch), batch.prior, dtype=bool)
     yield from _split_by_shard(
-        _shard_of(batch.doc_keys, num_shards), batch.doc_keys, batch.ranks, prior, batch.features
+        _shard_of(batch.doc_keys, num_shards), batch.doc_keys, batch.ranks, batch.features
     )
 
 
@@ -100,7 +112,12 @@ def _concat(parts: Iterable[tuple], index: int) -> np.ndarray:
     return np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
 
 
+_TWINS = "twins"
+
+
 class _PairsInShardFn(beam.DoFn):
+    """Candidates of one band shard: oriented pairs by the canonical's shard; twin edges."""
+
     def __init__(self, num_shards: int, all_pairs_cap: int):
         self._num_shards = num_shards
         self._all_pairs_cap = all_pairs_cap
@@ -110,15 +127,21 @@ class _PairsInShardFn(beam.DoFn):
         _, parts = element
         parts = list(parts)
         with stage_timer("pairs"):
-            keys, ranks, docs, prior = (_concat(parts, i) for i in range(4))
-            earlier, later = bucket_pairs(keys, ranks, docs, self._all_pairs_cap)
-        if len(earlier) == 0:
+            found = shard_candidates(
+                *(_concat(parts, i) for i in range(5)), all_pairs_cap=self._all_pairs_cap
+            )
+        if found.twins:
+            yield beam.pvalue.TaggedOutput(_TWINS, ("edges", _Columns(found.twins)))
+        if not len(found):
             return
-        prior_docs = np.unique(docs[prior])
-        new_pair = ~(np.isin(earlier, prior_docs) & np.isin(later, prior_docs))
-        earlier, later = earlier[new_pair], later[new_pair]
-        self._pairs.inc(len(earlier))
-        yield from _split_by_shard(_shard_of(earlier, self._num_shards), earlier, later)
+        self._pairs.inc(len(found))
+        yield from _split_by_shard(
+            _shard_of(found.canonical, self._num_shards),
+            found.canonical,
+            found.candidate,
+            found.canonical_rank,
+            found.candidate_rank,
+        )
 
 
 class _ShardFeatures:
@@ -129,11 +152,7 @@ class _ShardFeatures:
         docs = _concat(parts, 0)
         order = np.argsort(docs, kind="stable")
         self._docs = docs[order]
-        self.ranks = (
-            np.concatenate([p[1] for p in parts])[order] if parts else np.empty(0, np.int64)
-        )
-        self.prior = np.concatenate([p[2] for p in parts])[order] if parts else np.empty(0, bool)
-        self.table = FeatureTable.concat([p[3] for p in parts]).take(order) if parts else None
+        self.table = FeatureTable.concat([p[2] for p in parts]).take(order) if parts else None
 
     def rows(self, docs: np.ndarray) -> np.ndarray:
         rows = np.searchsorted(self._docs, docs)
@@ -142,13 +161,19 @@ class _ShardFeatures:
         return rows
 
 
-class _AttachEarlierFn(beam.DoFn):
-    """Join 1: attach the earlier articles' features, re-key by the later's shard.
+def _unique_pairs(parts: list) -> tuple[np.ndarray, ...]:
+    """The distinct (canonical, candidate) pairs of several parts, with their ranks."""
+    columns = [np.concatenate([p[i] for p in parts]) for i in range(4)]
+    _, first = np.unique(np.stack(columns[:2], axis=1), axis=0, return_index=True)
+    return tuple(column[first] for column in columns)
+
+
+class _AttachCanonicalFn(beam.DoFn):
+    """Join 1: attach the canonical articles' features, re-key by the candidate's shard.
 
     A pair found in several band shards meets itself here (all pairs of one
-    earlier article share its shard) and is kept once. Each distinct earlier
-    article's features travel once per later shard, whatever the number of
-    pairs it is in.
+    canonical article share its shard) and is kept once. Each distinct canonical
+    article's features travel once per candidate shard, whatever its number of pairs.
     """
 
     def __init__(self, num_shards: int):
@@ -160,32 +185,22 @@ class _AttachEarlierFn(beam.DoFn):
         if not grouped["pairs"]:
             return
         shard = _ShardFeatures(grouped["features"])
-        pairs = np.unique(
-            np.stack(
-                [
-                    np.concatenate([p[0] for p in grouped["pairs"]]),
-                    np.concatenate([p[1] for p in grouped["pairs"]]),
-                ],
-                axis=1,
-            ),
-            axis=0,
-        )
-        earlier, later = pairs[:, 0].copy(), pairs[:, 1].copy()
-        self._candidates.inc(len(earlier))
-        rows = shard.rows(earlier)
-        for later_shard, (index,) in _split_by_shard(
-            _shard_of(later, self._num_shards), np.arange(len(later))
+        canonical, candidate, canonical_rank, candidate_rank = _unique_pairs(grouped["pairs"])
+        self._candidates.inc(len(canonical))
+        rows = shard.rows(canonical)
+        for candidate_shard, (index,) in _split_by_shard(
+            _shard_of(candidate, self._num_shards), np.arange(len(candidate))
         ):
             unique_rows, inverse = np.unique(rows[index], return_inverse=True)
             yield (
-                later_shard,
+                candidate_shard,
                 _Columns(
                     (
-                        earlier[index],
-                        later[index],
+                        canonical[index],
+                        candidate[index],
+                        canonical_rank[index],
+                        candidate_rank[index],
                         inverse,
-                        shard.ranks[unique_rows],
-                        shard.prior[unique_rows],
                         shard.table.take(unique_rows),
                     )
                 ),
@@ -193,55 +208,53 @@ class _AttachEarlierFn(beam.DoFn):
 
 
 class _VerifyFn(beam.DoFn):
-    """Join 2: attach the later articles' features and verify all pairs at once."""
+    """Join 2: attach the candidate articles' features and verify all pairs at once."""
 
     def __init__(self, config: DedupConfig):
         self._config = config
         self._verified = Metrics.counter("newsingest", "matched_pairs")
 
-    def process(self, element) -> Iterator[list[Edge]]:
+    def process(self, element) -> Iterator[tuple[str, _Columns]]:
         _, grouped = element
         if not grouped["pairs"]:
             return
         shard = _ShardFeatures(grouped["features"])
         edges = []
-        for earlier, later, inverse, ranks, prior, table in grouped["pairs"]:
-            for start in range(0, len(earlier), _VERIFY_SLICE):
+        for canonical, candidate, c_rank, d_rank, inverse, table in grouped["pairs"]:
+            for start in range(0, len(canonical), _VERIFY_SLICE):
                 part = slice(start, start + _VERIFY_SLICE)
-                edges += self._verify(
-                    shard, earlier[part], later[part], inverse[part], ranks, prior, table
-                )
+                with stage_timer("verify"):
+                    edges += verify_edges(
+                        table.take(inverse[part]),
+                        shard.table.take(shard.rows(candidate[part])),
+                        canonical[part],
+                        candidate[part],
+                        c_rank[part],
+                        d_rank[part],
+                        self._config,
+                    )
         self._verified.inc(len(edges))
         crash_point("dedup")
         if edges:
-            yield _Columns(tuple(edges))
-
-    def _verify(self, shard, earlier, later, inverse, ranks, prior, table) -> list[Edge]:
-        later_rows = shard.rows(later)
-        earlier_rank, later_rank = ranks[inverse], shard.ranks[later_rows]
-        swap = shard.prior[later_rows] & ~prior[inverse]
-        both = FeatureTable.concat([table.take(inverse), shard.table.take(later_rows)])
-        n = len(earlier)
-        positions = np.arange(n)
-        canonical = both.take(np.where(swap, positions + n, positions))
-        candidate = both.take(np.where(swap, positions, positions + n))
-        with stage_timer("verify"):
-            matches = verify_pairs(canonical, candidate, self._config)
-        edges = []
-        for i in [i for i, match in enumerate(matches) if match is not None]:
-            a, b = int(earlier[i]), int(later[i])
-            a_rank, b_rank = int(earlier_rank[i]), int(later_rank[i])
-            if swap[i]:
-                a, b, a_rank, b_rank = b, a, b_rank, a_rank
-            edges.append(Edge(a, b, a_rank, b_rank, matches[i].method, matches[i].similarity))
-        return edges
+            yield "edges", _Columns(tuple(edges))
 
 
-def decisions_by_key(edge_lists: Iterable[Iterable[Edge]]) -> dict[int, Decision]:
-    """Resolves all verified edges into ``{removed doc_key: Decision}``."""
+def decisions_by_key(parts: Iterable[tuple[str, Iterable]]) -> dict[int, Decision]:
+    """Resolves all ``("edges", edges)`` and ``("fixed", decisions)`` parts into
+    ``{removed doc_key: Decision}`` of this run's articles."""
     with stage_timer("resolve"):
-        edges = [edge for edge_list in edge_lists for edge in edge_list]
-        return {decision.doc_key: decision for decision in resolve(edges)}
+        edges: list[Edge] = []
+        fixed: dict[int, Decision] = {}
+        for kind, values in parts:
+            if kind == "edges":
+                edges.extend(values)
+            else:
+                fixed.update((d.doc_key, d) for d in values)
+        return {decision.doc_key: decision for decision in resolve(edges, fixed)}
+
+
+def _fixed_decisions(removed: RemovedPrior) -> tuple[str, _Columns]:
+    return "fixed", _Columns(removed.decisions)
 
 
 class FindDuplicates(beam.PTransform):
@@ -249,12 +262,20 @@ class FindDuplicates(beam.PTransform):
 
     Batches flagged ``prior`` (already-published articles from the index) take
     part as candidates and canonicals but are never removed, and pairs between
-    two prior articles are not re-examined. The result maps every removed
-    article's ``doc_key`` to its decision; articles absent from it are kept.
-    Deterministic for any batch order, sharding or runner.
+    two prior articles are not re-examined. ``removed``, if given, is a
+    ``PCollection[RemovedPrior]`` of articles earlier runs removed that share a
+    bucket with new ones: identical new copies follow them to their canonical. The
+    result maps every removed new article's ``doc_key`` to its decision; articles
+    absent from it are kept. Deterministic for any batch order, sharding or runner.
     """
 
-    def __init__(self, config: DedupConfig, num_shards: int = 16, all_pairs_cap: int = 16):
+    def __init__(
+        self,
+        config: DedupConfig,
+        num_shards: int = 16,
+        all_pairs_cap: int = ALL_PAIRS_CAP,
+        removed=None,
+    ):
         super().__init__()
         config.validate()
         if num_shards < 1:
@@ -264,25 +285,40 @@ class FindDuplicates(beam.PTransform):
         self._config = config
         self._num_shards = num_shards
         self._all_pairs_cap = all_pairs_cap
+        self._removed = removed
 
     def expand(self, batches):
         shards = self._num_shards
         features = batches | "FeaturesByShard" >> beam.FlatMap(_features_by_shard, shards)
-        pairs = (
-            batches
-            | "BandKeys" >> beam.FlatMap(_band_entries, self._config, shards)
+        entries = [batches | "BandKeys" >> beam.FlatMap(_band_entries, self._config, shards)]
+        fixed = []
+        if self._removed is not None:
+            entries.append(
+                self._removed | "RemovedBandKeys" >> beam.FlatMap(_removed_entries, shards)
+            )
+            fixed.append(self._removed | "FixedDecisions" >> beam.Map(_fixed_decisions))
+        candidates = (
+            entries
+            | "AllBandKeys" >> beam.Flatten()
             | "GroupBands" >> beam.GroupByKey()
-            | "Pairs" >> beam.ParDo(_PairsInShardFn(shards, self._all_pairs_cap))
+            | "Pairs"
+            >> beam.ParDo(_PairsInShardFn(shards, self._all_pairs_cap)).with_outputs(
+                _TWINS, main="pairs"
+            )
         )
-        with_earlier = (
-            {"pairs": pairs, "features": features}
-            | "JoinEarlier" >> beam.CoGroupByKey()
-            | "AttachEarlier" >> beam.ParDo(_AttachEarlierFn(shards))
+        with_canonical = (
+            {"pairs": candidates.pairs, "features": features}
+            | "JoinCanonical" >> beam.CoGroupByKey()
+            | "AttachCanonical" >> beam.ParDo(_AttachCanonicalFn(shards))
+        )
+        edges = (
+            {"pairs": with_canonical, "features": features}
+            | "JoinCandidate" >> beam.CoGroupByKey()
+            | "Verify" >> beam.ParDo(_VerifyFn(self._config))
         )
         return (
-            {"pairs": with_earlier, "features": features}
-            | "JoinLater" >> beam.CoGroupByKey()
-            | "Verify" >> beam.ParDo(_VerifyFn(self._config))
+            [edges, candidates[_TWINS], *fixed]
+            | "AllEdges" >> beam.Flatten()
             | "CollectEdges" >> beam.combiners.ToList()
             | "Resolve" >> beam.Map(decisions_by_key)
         )

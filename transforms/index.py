@@ -4,10 +4,9 @@
 row per article ever ingested: kept articles with their LSH bucket keys and
 encoded features, duplicates with their content key only. A run
 
-* skips inputs whose content is already in the index (``SkipIngested``),
-* reads back only the kept articles that share a bucket key with a new
-  article (``ReadPriorCandidates``), so its cost grows with the new batch,
-  beyond one columnar scan of the index's keys,
+* skips inputs already in the index, same URI and content (``FindIngested``, ``SkipIngested``),
+* reads back only the articles that share a bucket key with a new one
+  (``transforms.prior.ReadPriorCandidates``),
 * writes index rows for its own articles (``index_table``), committed with
   the data.
 
@@ -22,16 +21,12 @@ from collections.abc import Iterator
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from newsingest.schemas import INDEX
 from newsingest.transforms.core import feature_codec
-from newsingest.transforms.core.canonical import article_id
-from newsingest.transforms.core.clustering import Decision
-from newsingest.transforms.core.similarity import FeatureTable
+from newsingest.transforms.core.canonical import article_id, content_key
+from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
 __all__ = [
@@ -39,11 +34,9 @@ __all__ = [
     "SKIPPED_TAG",
     "content_key",
     "index_table",
-    "ReadIngestedKeys",
-    "ReadPriorCandidates",
+    "FindIngested",
+    "stored_decisions",
     "SkipIngested",
-    "CollectBandKeys",
-    "new_band_keys",
     "ReadQuarantinedKeys",
     "SkipQuarantined",
     "quarantine_fingerprint",
@@ -54,24 +47,21 @@ INDEX_FOLDER = "_index"
 SKIPPED_TAG = "skipped"
 
 
-def content_key(content_hash: str) -> int:
-    """The 64-bit key of a content hash (its first 16 hex digits)."""
-    return int(content_hash[:16], 16)
-
-
 def index_table(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str) -> pa.Table:
-    """Index rows of one batch of new articles: keys and features for kept ones."""
+    """Index rows of one batch of new articles: every article's bucket keys, the
+    features of kept ones and the decision of removed ones."""
     doc_keys = batch.doc_keys.tolist()
     kept = [key not in decisions for key in doc_keys]
-    band_keys = [batch.keys[i] if kept[i] else np.empty(0, np.uint64) for i in range(len(kept))]
-    offsets = np.concatenate(([0], np.cumsum([len(k) for k in band_keys]))).astype(np.int32)
-    values = np.concatenate(band_keys) if band_keys else np.empty(0, np.uint64)
+    width = batch.keys.shape[1] if len(doc_keys) else 0
+    offsets = (np.arange(len(doc_keys) + 1) * width).astype(np.int32)
+    values = batch.keys.ravel() if len(doc_keys) else np.empty(0, np.uint64)
+    chosen = [decisions.get(key) for key in doc_keys]
     return pa.table(
         {
             "article_id": [article_id(key) for key in doc_keys],
             "doc_key": pa.array(batch.doc_keys, pa.uint64()),
             "content_key": pa.array(
-                [content_key(f.content_hash) for f in batch.features], pa.uint64()
+                [content_key(h) for h in batch.features.content_hashes], pa.uint64()
             ),
             "kept": kept,
             "rank": pa.array(batch.ranks, pa.int64()),
@@ -81,13 +71,24 @@ def index_table(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str
                 for f, keep in zip(batch.features, kept, strict=True)
             ],
             "run_id": [run_id] * len(doc_keys),
+            "duplicate_of": pa.array([d and d.duplicate_of for d in chosen], pa.uint64()),
+            "method": [d and d.method for d in chosen],
+            "similarity": pa.array([d and d.similarity for d in chosen], pa.float32()),
         },
         schema=INDEX.arrow,
     )
 
 
-def _content_keys(table: pa.Table) -> np.ndarray:
-    return table.column("content_key").to_numpy()
+def stored_decisions(table: pa.Table) -> list[Decision]:
+    """The decisions of the removed rows of an index table (as stored: float32 similarity)."""
+    rows = table.select(["doc_key", "duplicate_of", "method", "similarity"]).to_pylist()
+    return [
+        Decision(r["doc_key"], r["duplicate_of"], r["method"], float(r["similarity"])) for r in rows
+    ]
+
+
+def _doc_keys(table: pa.Table) -> np.ndarray:
+    return table.column("doc_key").to_numpy()
 
 
 def _sorted_unique(parts: list[np.ndarray]) -> np.ndarray:
@@ -112,19 +113,59 @@ class _ConcatUnique(beam.CombineFn):
         return _sorted_unique(accumulator)
 
 
-class ReadIngestedKeys(beam.PTransform):
-    """``PBegin`` -> singleton sorted ``np.ndarray`` of every ingested content key."""
+def _keys_by_shard(keys: np.ndarray, num_shards: int) -> Iterator[tuple[int, np.ndarray]]:
+    keys = keys.astype(np.uint64)
+    shards = (keys % np.uint64(num_shards)).astype(np.int64)
+    for shard in np.unique(shards).tolist():
+        yield shard, keys[shards == shard]
 
-    def __init__(self, index_glob: str):
+
+def _indexed_by_shard(table: pa.Table, num_shards: int):
+    return _keys_by_shard(_doc_keys(table), num_shards)
+
+
+def _new_by_shard(batch: ArticleBatch, num_shards: int):
+    return _keys_by_shard(batch.doc_keys, num_shards)
+
+
+def _ingested_in_shard(element) -> Iterator[np.ndarray]:
+    _, grouped = element
+    if grouped["new"] and grouped["index"]:
+        found = np.intersect1d(
+            np.concatenate(grouped["new"]), np.concatenate(grouped["index"]), assume_unique=False
+        )
+        if len(found):
+            yield found
+
+
+class FindIngested(beam.PTransform):
+    """``PCollection[ArticleBatch]`` -> singleton sorted ``np.ndarray`` of those of their
+    doc keys (URI and content: ``transforms.core.canonical.article_key``) already in the
+    index.
+
+    The index's doc keys meet the new ones in a ``CoGroupByKey`` by ``key % num_shards``;
+    only the (few) re-ingested keys come out, whatever the size of the index.
+    """
+
+    def __init__(self, index_glob: str, num_shards: int = 16):
         super().__init__()
+        if num_shards < 1:
+            raise ValueError(f"num_shards must be >= 1, got {num_shards}")
         self._glob = index_glob
+        self._num_shards = num_shards
 
-    def expand(self, pbegin):
+    def expand(self, batches):
+        shards = self._num_shards
+        indexed = (
+            batches.pipeline
+            | "ReadDocKeys" >> beam.io.ReadFromParquetBatched(self._glob, columns=["doc_key"])
+            | "IndexedByShard" >> beam.FlatMap(_indexed_by_shard, shards)
+        )
+        new = batches | "NewByShard" >> beam.FlatMap(_new_by_shard, shards)
         return (
-            pbegin
-            | "ReadContentKeys"
-            >> beam.io.ReadFromParquetBatched(self._glob, columns=["content_key"])
-            | "ToArrays" >> beam.Map(_content_keys)
+            {"new": new, "index": indexed}
+            | "JoinDocKeys" >> beam.CoGroupByKey()
+            | "Ingested" >> beam.FlatMap(_ingested_in_shard)
             | "Distinct" >> beam.CombineGlobally(_ConcatUnique())
         )
 
@@ -134,10 +175,7 @@ class _SkipFn(beam.DoFn):
         self._skipped = Metrics.counter("newsingest", "skipped_already_ingested")
 
     def process(self, batch: ArticleBatch, known: np.ndarray) -> Iterator:
-        keys = np.fromiter(
-            (content_key(h) for h in batch.content_hashes), dtype=np.uint64, count=len(batch)
-        )
-        seen = np.isin(keys, known)
+        seen = np.isin(batch.doc_keys.astype(np.uint64), known)
         if seen.any():
             self._skipped.inc(int(seen.sum()))
             yield beam.pvalue.TaggedOutput(SKIPPED_TAG, int(seen.sum()))
@@ -149,11 +187,16 @@ class _SkipFn(beam.DoFn):
 
 
 class SkipIngested(beam.PTransform):
-    """Drops (and counts on ``SKIPPED_TAG``) articles whose content is already ingested.
+    """Drops (and counts on ``SKIPPED_TAG``) articles already ingested: same URI and content.
+
+    The re-ingestion rule: re-reading an input is idempotent, while the same content
+    under a new URI goes on to dedup and becomes an ``exact`` duplicate naming the
+    kept article.
 
     Input ``PCollection[ArticleBatch]``; ``known`` is the singleton from
-    ``ReadIngestedKeys``. The main output keeps batch order and contents
-    otherwise; the ``SKIPPED_TAG`` output carries per-batch counts.
+    ``FindIngested`` (the re-ingested doc keys among them). The main output keeps
+    batch order and contents otherwise; the ``SKIPPED_TAG`` output carries per-batch
+    counts.
     """
 
     def __init__(self, known):
@@ -164,98 +207,6 @@ class SkipIngested(beam.PTransform):
         return batches | "Skip" >> beam.ParDo(
             _SkipFn(), beam.pvalue.AsSingleton(self._known)
         ).with_outputs(SKIPPED_TAG, main="articles")
-
-
-def _hit_rows(table: pa.Table, new_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Rows of kept articles with a bucket key in ``new_keys``, their keys, key width."""
-    band_keys = table.column("band_keys").combine_chunks()
-    values = band_keys.values.to_numpy()
-    offsets = band_keys.offsets.to_numpy()
-    lengths = np.diff(offsets)
-    kept = table.column("kept").to_numpy(zero_copy_only=False) & (lengths > 0)
-    if not kept.any() or len(values) == 0:
-        return np.empty(0, np.int64), np.empty((0, 0), np.uint64), 0
-    hit_rows = np.unique(
-        np.searchsorted(offsets, np.flatnonzero(np.isin(values, new_keys)), "right") - 1
-    )
-    rows = hit_rows[kept[hit_rows]]
-    width = int(lengths[rows[0]]) if len(rows) else 0
-    keys = np.stack([values[offsets[i] : offsets[i] + width] for i in rows]) if len(rows) else None
-    return rows, keys, width
-
-
-class _ReadCandidatesFn(beam.DoFn):
-    """Scans one index file's keys row group by row group; decodes features of hits only."""
-
-    def __init__(self):
-        self._candidates = Metrics.counter("newsingest", "prior_candidates")
-
-    def process(self, path: str, new_keys: np.ndarray) -> Iterator[FeatureBatch]:
-        if len(new_keys) == 0:
-            return
-        with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            parquet = pq.ParquetFile(handle)
-            for group in range(parquet.num_row_groups):
-                table = parquet.read_row_group(group, columns=["kept", "band_keys"])
-                rows, keys, _ = _hit_rows(table, new_keys)
-                if len(rows) == 0:
-                    continue
-                details = parquet.read_row_group(group, columns=["doc_key", "rank", "features"])
-                picked = details.take(pa.array(rows))
-                self._candidates.inc(len(rows))
-                yield FeatureBatch(
-                    doc_keys=picked.column("doc_key").to_numpy(),
-                    ranks=picked.column("rank").to_numpy(),
-                    features=FeatureTable.from_rows(
-                        [feature_codec.decode(b) for b in picked.column("features").to_pylist()]
-                    ),
-                    keys=keys,
-                    prior=True,
-                )
-
-
-def _match_paths(glob: str) -> Iterator[str]:
-    for result in FileSystems.match([glob]):
-        yield from sorted(meta.path for meta in result.metadata_list)
-
-
-class ReadPriorCandidates(beam.PTransform):
-    """``PBegin`` -> ``PCollection[FeatureBatch]`` (``prior=True``) of indexed kept
-    articles sharing at least one LSH bucket key with ``new_keys`` (a singleton
-    sorted ``np.ndarray``). Only the key columns of the index are scanned; the
-    features of other articles are never read.
-    """
-
-    def __init__(self, index_glob: str, new_keys):
-        super().__init__()
-        self._glob = index_glob
-        self._new_keys = new_keys
-
-    def expand(self, pbegin):
-        return (
-            pbegin
-            | "IndexGlob" >> beam.Create([self._glob])
-            | "MatchIndex" >> beam.FlatMap(_match_paths)
-            | "Distribute" >> beam.Reshuffle()
-            | "Candidates"
-            >> beam.ParDo(_ReadCandidatesFn(), beam.pvalue.AsSingleton(self._new_keys))
-        )
-
-
-def new_band_keys(batch: FeatureBatch) -> np.ndarray:
-    """Distinct bucket keys of a batch."""
-    return np.unique(batch.keys.ravel())
-
-
-class CollectBandKeys(beam.PTransform):
-    """``PCollection[FeatureBatch]`` -> singleton sorted array of all their bucket keys."""
-
-    def expand(self, batches):
-        return (
-            batches
-            | "BatchKeys" >> beam.Map(new_band_keys)
-            | "Distinct" >> beam.CombineGlobally(_ConcatUnique())
-        )
 
 
 def quarantine_fingerprint(uri: str, sha256: str | None, size_bytes: int) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import apache_beam as beam
 import numpy as np
 
+from newsingest.transforms.core.candidate_keys import candidate_keys
 from newsingest.transforms.core.canonical import epoch_days, rank
-from newsingest.transforms.core.similarity import DedupConfig, candidate_keys, compute_features
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.features import compute_features
 from newsingest.transforms.progress import ProgressSettings, report
 from newsingest.transforms.records import ArticleBatch, FeatureBatch
 from newsingest.transforms.timing import stage_timer

@@ -16,8 +16,8 @@ from apache_beam.io.filesystems import FileSystems
 
 from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from newsingest.transforms.core.canonical import article_id
-from newsingest.transforms.core.clustering import Decision
 from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.index import index_table
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, quarantine_table
 from newsingest.transforms.timing import stage_timer

@@ -70,7 +70,7 @@ def test_run_help_explains_every_dedup_knob():
     import dataclasses
 
     from newsingest.pipeline.options import knob_help
-    from newsingest.transforms.core.similarity import DedupConfig
+    from newsingest.transforms.core.dedup_config import DedupConfig
 
     helps = knob_help()
     for field in dataclasses.fields(DedupConfig):

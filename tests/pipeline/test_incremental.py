@@ -58,8 +58,12 @@ def test_second_batch_is_checked_against_the_first(sample_dir, tmp_path):
     assert run_b["run_id"] == "b"
     counts = run_b["counts"]
     assert counts["read"] == 3
-    assert counts["skipped_already_ingested"] == 1
-    assert (counts["kept"], counts["duplicates"], counts["quarantined"]) == (1, 1, 0)
+    assert counts["skipped_already_ingested"] == 0
+    assert (counts["kept"], counts["duplicates"], counts["quarantined"]) == (1, 2, 0)
+    # Re-ingestion rule: the same content under a new URI is an exact duplicate row.
+    copy = duplicates["copy-of-original.txt"]
+    assert copy["duplicate_of"] == first["danube-port-original.txt"]["article_id"]
+    assert (copy["method"], copy["run_id"]) == ("exact", "b")
 
 
 def test_rerunning_the_same_input_changes_nothing(sample_dir, tmp_path):
@@ -71,13 +75,22 @@ def test_rerunning_the_same_input_changes_nothing(sample_dir, tmp_path):
     assert run_cli("--input", str(sample_dir), "--output", str(out), "--run-id", "same") == 0
     assert _tree_digest(out) == before
     assert run_cli("--input", str(copy), "--output", str(out), "--run-id", "moved") == 0
-    assert not set(_tree_digest(out)) - set(before) - {"quarantine/part-moved-00000.parquet"}
+    assert {path.split("/")[0] for path in set(_tree_digest(out)) - set(before)} == {
+        "quarantine",
+        "duplicates",
+        "_index",
+    }
     runs = {m["run_id"]: m["counts"] for m in manifests(out)}
     assert runs["same"]["skipped_already_ingested"] == 12
     assert runs["same"]["kept"] == runs["same"]["duplicates"] == runs["same"]["quarantined"] == 0
-    # Same articles at other URIs are skipped; the bad files there are new inputs.
-    assert runs["moved"]["skipped_already_ingested"] == 10
-    assert runs["moved"]["quarantined"] == 2
+    # Same articles at other URIs are duplicates naming the kept articles (an exact copy
+    # of an earlier duplicate follows it); the bad files there are new inputs.
+    assert runs["moved"]["skipped_already_ingested"] == 0
+    assert (runs["moved"]["duplicates"], runs["moved"]["quarantined"]) == (10, 2)
+    kept = {row["article_id"] for row in articles(out)}
+    moved = [row for row in table(out, "duplicates") if row["run_id"] == "moved"]
+    assert len(moved) == 10 and all(row["duplicate_of"] in kept for row in moved)
+    assert sum(row["method"] == "exact" for row in moved) == 8
 
 
 def test_batches_in_sequence_keep_the_same_stories_as_one_batch(sample_dir, tmp_path):
@@ -98,7 +111,8 @@ def test_batches_in_sequence_keep_the_same_stories_as_one_batch(sample_dir, tmp_
     assert kept_sequential - kept_together == {"library-reopens.txt"}
     removed_sequential = set(by_name(table(sequential, "duplicates")))
     skipped = manifests(sequential)[1]["counts"]["skipped_already_ingested"]
-    assert skipped == 1
+    assert skipped == 0
+    assert "copy-of-original.txt" in removed_sequential
     assert len(kept_sequential) + len(removed_sequential) + skipped == len(kept_together) + len(
         by_name(table(together, "duplicates"))
     )

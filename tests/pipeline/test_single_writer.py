@@ -96,7 +96,7 @@ def test_an_in_pipeline_commit_aborts_when_another_writer_took_over(sample_dir, 
     assert json.loads((out / "_lock").read_text()) == FOREIGN  # never released by the loser
 
 
-def test_a_streaming_window_commit_checks_the_lease(tmp_path):
+def test_an_in_pipeline_commit_checks_the_lease(tmp_path):
     out = tmp_path / "out"
     config = RunConfig(
         inputs=("x",), output=str(out), run_id="w1",

@@ -10,8 +10,12 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from newsingest.transforms.core.candidate_keys import candidate_keys
 from newsingest.transforms.core.canonical import rank
-from newsingest.transforms.core.similarity import DedupConfig, compute_features
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.engine import RemovedPrior, content_keys, dedup
+from newsingest.transforms.core.features import compute_features
+from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.core.text import content_hash
 from newsingest.transforms.dedup import FindDuplicates
 from newsingest.transforms.records import FeatureBatch
@@ -32,8 +36,8 @@ OTHER = (
     "Heavy snow closed the Brenner motorway for six hours on Sunday, stranding hundreds of "
     "lorries between Innsbruck and the Italian border before ploughs cleared the lanes."
 )
-TEXTS = {1: BASE, 2: BASE, 3: LIGHT_EDIT, 4: OTHER}
-DAYS = {1: 10, 2: 11, 3: 12, 4: 10}
+TEXTS = {1: BASE, 2: BASE, 3: LIGHT_EDIT, 4: OTHER, 5: LIGHT_EDIT}
+DAYS = {1: 10, 2: 11, 3: 12, 4: 10, 5: 13}
 
 
 def _batch(keys, prior=False):
@@ -82,3 +86,48 @@ def test_no_input_gives_no_decisions(local_runner):
 def test_bad_arguments_fail_at_construction():
     with pytest.raises(ValueError, match="num_shards"):
         FindDuplicates(DedupConfig(), num_shards=0)
+
+
+def _removed_prior(doc_key: int, duplicate_of: int, method: str = "near"):
+    """Article ``doc_key`` as an earlier run's removed duplicate (keys, no features)."""
+    batch = _batch([doc_key])
+    keys = candidate_keys(batch.features, DedupConfig())
+    return RemovedPrior(
+        doc_keys=batch.doc_keys,
+        ranks=batch.ranks,
+        content_keys=content_keys(batch.features.content_hashes),
+        keys=keys,
+        decisions=(Decision(doc_key, duplicate_of, method, 0.75),),
+    )
+
+
+def test_a_copy_of_an_earlier_removed_article_follows_it_to_its_canonical(local_runner):
+    # 3 was removed as a near duplicate of 1 by an earlier run; 5 is an identical copy of 3.
+    removed = _removed_prior(3, 1)
+    with TestPipeline(runner=local_runner) as p:
+        new = p | "New" >> beam.Create([_batch([5])])
+        prior_removed = p | "Removed" >> beam.Create([removed])
+        decisions = new | FindDuplicates(DedupConfig(), removed=prior_removed)
+        assert_that(decisions | beam.Map(_summary), equal_to([[(5, 1, "near")]]))
+
+
+@pytest.mark.parametrize("shards", [1, 7])
+def test_the_beam_graph_and_the_in_memory_engine_decide_alike(local_runner, shards):
+    new, kept, removed = _batch([2, 4, 5]), _batch([1], prior=True), _removed_prior(3, 1)
+    with TestPipeline(runner=local_runner) as p:
+        batches = p | "Batches" >> beam.Create([new, kept])
+        prior_removed = p | "Removed" >> beam.Create([removed])
+        decisions = batches | FindDuplicates(DedupConfig(), shards, removed=prior_removed)
+        assert_that(
+            decisions | beam.Map(_summary),
+            equal_to([_summary(dedup(_keyed(new), _keyed(kept), removed, DedupConfig()))]),
+        )
+    assert _summary(dedup(_keyed(new), _keyed(kept), removed, DedupConfig())) == [
+        (2, 1, "exact"),
+        (5, 1, "near"),
+    ]
+
+
+def _keyed(batch):
+    batch.keys = candidate_keys(batch.features, DedupConfig())
+    return batch

@@ -12,7 +12,7 @@ import datetime as dt
 
 import xxhash
 
-__all__ = ["article_key", "article_id", "epoch_days", "rank"]
+__all__ = ["article_key", "article_id", "content_key", "epoch_days", "rank"]
 
 _EPOCH = dt.date(1970, 1, 1)
 _DAY_SLOTS = 4 * 86_400
@@ -24,6 +24,11 @@ _ID_SEED = 0xA271C1E
 def article_key(source_uri: str, content_hash: str) -> int:
     """Deterministic 64-bit identity of one input file's content at its URI."""
     return xxhash.xxh3_64_intdigest(f"{source_uri}\0{content_hash}".encode(), seed=_ID_SEED)
+
+
+def content_key(content_hash: str) -> int:
+    """The 64-bit key of a content hash (its first 16 hex digits)."""
+    return int(content_hash[:16], 16)
 
 
 def article_id(key: int) -> str:

@@ -13,58 +13,83 @@ Guarantees:
     UTC); ``published_at`` is timezone-aware UTC and set only when a time is given.
 
 Where a header is recognised:
-  * After leading whitespace and a BOM, the text starts with a label -- ``date``,
-    ``dated``, ``published``, ``first published``, ``publication date``,
-    ``posted``, ``updated``, ``last updated`` (``on``/``at`` may follow
-    ``published``, ``posted`` and ``updated``), in any case, with or without a
-    colon. The value may follow on the same
-    line (the seeds' inline ``" date 2024-03-28 Body..."``) or on the next line.
+  * After leading whitespace and a BOM, the text starts with a label, in any case,
+    with or without a colon (``:`` or fullwidth ``：``). English: ``date``, ``dated``,
+    ``published``, ``first published``, ``publication date``, ``posted``,
+    ``updated``, ``last updated`` (``on``/``at`` may follow ``published``, ``posted``
+    and ``updated``). Other languages (``date_labels``): ``Datum``,
+    ``Veröffentlicht am``, ``Publié le``, ``Mis à jour le``, ``Fecha``,
+    ``Publicado el``, ``Pubblicato il``, ``Publicado em``, ``Gepubliceerd op``,
+    ``Opublikowano``, ``Дата``, ``Опубликовано``, ``Tarih``, ``Yayın tarihi``,
+    ``تاريخ النشر``, ``日期``, ``发布时间``, ``公開日``, ``입력`` and more. The value
+    may follow on the same line (the seeds' inline ``" date 2024-03-28 Body..."``)
+    or on the next line.
   * Without a colon the label counts only if a date-shaped value follows, so prose
-    such as ``"Updated guidance ..."`` or ``"Date night ..."`` stays body text.
+    such as ``"Updated guidance ..."`` or ``"Date night ..."`` stays body text. Labels
+    that are also common words (``Data``, ``Stand``, ``时间``) always need one.
   * Without a label, only a first non-blank line that is entirely a date counts.
     Dates anywhere else in the body are never headers.
   * Further labelled headers directly after the first one (``Published: ...``
     then ``Updated: ...``) are removed from the body as well, when they parse.
-    The reported header is the first one whose label is not ``updated``-like,
-    else the first one.
+    The reported header is the first one whose label is not ``updated``-like
+    (``Aktualisiert``, ``Mis à jour``, ``更新时间``, ...), else the first one.
 
 Inline values: the value is the longest prefix that parses as one of the forms
 below (date, optional time, optional zone), ending at a word boundary. A time needs
-a colon (``9:15``) or am/pm (``9 AM``), and a zone must follow a time, so body text
-such as ``"SEOUL (Reuters) - ..."`` or ``"2 killed in ..."`` is never eaten.
+a colon (``9:15``), ``h`` (``9h15``), ``時``/``点`` or am/pm (``9 AM``), and a zone must
+follow a time, so body text such as ``"SEOUL (Reuters) - ..."`` or ``"2 killed in ..."``
+is never eaten.
 
-Forms (month and weekday names in English, any case, full or 3-4 letter
-abbreviations, optional trailing dot; a leading weekday is accepted and ignored):
+Forms (``date_forms``). Month and weekday names are CLDR's (``date_names``, generated
+by ``tools/generate_date_names.py``: wide and abbreviated, genitive/format and
+stand-alone forms) for de fr es it pt nl pl ru uk tr ar (with the Levantine, Iraqi
+and Maghreb months) el cs sv da nb ro id hi, weekdays also for zh ja ko, plus the
+English spellings; any case, optional trailing dot. A leading weekday (``Donnerstag,``
+``jeudi``, ``الخميس،``) is accepted and ignored, as is a trailing one in parentheses
+(``(木)``) or before the time or the end of the line (``28 Mart 2024 Perşembe``).
+Digits may be any Unicode decimal digits (Arabic-Indic ``٢٨``, fullwidth ``２８``).
   * ``2024-03-28``, ``2024/03/28``, ``2024.03.28`` -- year first.
   * ``28.03.2024`` -- dotted is day first.
-  * ``03/28/2024``, ``03-28-2024`` -- month first unless the first number is over
-    12, then day first (``28/03/2024``).
-  * ``28 March 2024``, ``28 Mar. 2024``, ``28th March, 2024``, ``26-FEB-1987``.
+  * ``03/28/2024``, ``03-28-2024`` -- after an English label or none: month first
+    unless the first number is over 12, then day first (``28/03/2024``). After a
+    label of any other language: day first (``Datum: 05/03/2024`` is 5 March).
+  * ``28 March 2024``, ``28 Mar. 2024``, ``28th March, 2024``, ``26-FEB-1987``,
+    ``28. März 2024``, ``1er avril 2024``, ``28 de marzo de 2024``, ``28 marca 2024 r.``,
+    ``28 марта 2024 г.``/``года``, ``٢٨ مارس ٢٠٢٤``.
   * ``March 28, 2024``, ``Mar 28 2024``, ``March 28th, 2024``.
+  * ``2024年3月28日``, ``2024년 3월 28일`` (markers from CLDR's long patterns).
   * RFC 2822 / HTTP-date (``Thu, 28 Mar 2024 09:15:00 +0900``, ``... GMT``) and
     asctime (``Thu Mar 28 09:15:00 2024``).
-  Years have four digits, within ``MIN_YEAR..MAX_YEAR``.
+  Years have four digits, within ``MIN_YEAR..MAX_YEAR`` (1800..2200): older or
+  later years, and two-digit years, are not dates of news.
 
-Times follow the date after ``T``, whitespace, a comma and/or ``at``:
+Times follow the date after ``T``, whitespace, a comma and/or a connector word
+(``at``, ``um``, ``à``, ``a las``, ``alle``, ``às``, ``om``, ``o``, ``в``, ...):
 ``09:15``, ``09:15:00``, fractional seconds (``15:01:01.79``, kept to
-microseconds), ``9:15 AM``, ``9 p.m.``. Seconds run 0..59 (no leap second).
+microseconds), ``9:15 AM``, ``9 p.m.``, ``09h15``, ``9時15分``, optional ``Uhr``.
+Seconds run 0..59 (no leap second).
 
-Zones: ``Z``, offsets ``+09:00``/``+0900``/``+09``, ``UTC+9``/``GMT-05:00`` and the
-upper-case names UT UTC GMT WET EST EDT CST CDT MST MDT PST PDT AKST AKDT HST BST
-CET WEST CEST EET EEST MSK IST PKT ICT WIB SGT HKT AWST JST KST ACST AEST AEDT
-NZST NZDT (RFC 2822 meanings for the US names, so CST is US Central; IST is India).
-``ET``/``CT``/``MT``/``PT`` resolve daylight saving by the US rules (second Sunday
-of March to first Sunday of November from 2007, first Sunday of April to last
-Sunday of October before). A time without a zone is taken as UTC.
+Zones (``date_zones``, through ``zoneinfo``): ``Z``, offsets
+``+09:00``/``+0900``/``+09``, ``UTC+9``/``GMT-05:00``, fixed upper-case abbreviations
+(UT UTC GMT WET WEST EST EDT CST CDT MST MDT PST PDT AKST AKDT HST BST CET CEST MEZ
+MESZ EET EEST MSK IST PKT ICT WIB SGT HKT AWST JST KST ACST AEST AEDT NZST NZDT;
+RFC 2822 meanings, so CST is US Central; IST is India), the generic ``ET``/``CT``/
+``MT``/``PT``/``AKT``/``HT`` and tz database keys (``Europe/Berlin``), whose daylight
+saving is the tz database's at the stated local time. A time without a zone is UTC.
+
+Fallback: a label with a colon whose value no form reads (``Fecha: jueves 28 marzo,
+24``, ``Published: the 28th of March, 2024``) is given to ``dateparser`` in the
+label's language (``date_fallback``: absolute dates with day, month and year only).
 
 Invalid values: a label followed by a date-shaped value that is impossible
 (``2024-02-30``, month 13, year outside the window, hour 25) is ``DATE_INVALID``
 with ``date_raw`` the date-shaped text. A label with a colon followed by anything
-else is also invalid: ``date_raw`` is the rest of the label's line when that line
-is short (at most 40 characters), else its first word plus any directly following
-words that contain digits or are month names. A first line that is entirely an
-impossible date-shaped value (``2024-02-30``) is invalid too. The body starts after
-``date_raw``; leading whitespace and BOMs are always stripped from it.
+else that the fallback cannot read either is also invalid: ``date_raw`` is the rest
+of the label's line when that line is short (at most 40 characters), else its first
+word plus any directly following words that contain digits or are month names. A
+first line that is entirely an impossible date-shaped value (``2024-02-30``) is
+invalid too. The body starts after ``date_raw``; leading whitespace and BOMs are
+always stripped from it.
 """
 
 from __future__ import annotations
@@ -72,6 +97,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+
+from newsingest.transforms.core.date_fallback import parse_with_dateparser
+from newsingest.transforms.core.date_forms import (
+    MAX_YEAR,
+    MIN_YEAR,
+    MONTH_WORD,
+    build,
+    first_letters,
+    match_value,
+    name_key,
+    trie_pattern,
+)
+from newsingest.transforms.core.date_labels import LABELS, UPDATED, VALUE_REQUIRED
 
 __all__ = [
     "DATE_PARSED",
@@ -85,7 +123,6 @@ __all__ = [
 ]
 
 DATE_PARSED, DATE_MISSING, DATE_INVALID = "parsed", "missing", "invalid"
-MIN_YEAR, MAX_YEAR = 1800, 2200
 
 
 @dataclass(frozen=True)
@@ -109,85 +146,23 @@ class DateHeader:
     body: str
 
 
-_HS_CHARS = r" \t\u00a0\u2009\u202f"  # horizontal whitespace: a value stays on one line
-_HS = rf"[{_HS_CHARS}]"
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
-_MONTH_NUMBERS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )
-}
-_WEEKDAY = (
-    r"(?:(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?"
-    rf"|fri(?:day)?|sat(?:urday)?|sun(?:day)?)\.?,?{_HS}+)"
-)
-_ZONE_OFFSETS = {  # minutes east of UTC
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
-    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
-    "AKST": -540, "AKDT": -480, "HST": -600,
-    "BST": 60, "CET": 60, "WEST": 60, "CEST": 120, "EET": 120, "EEST": 180,
-    "MSK": 180, "IST": 330, "PKT": 300, "ICT": 420, "WIB": 420,
-    "SGT": 480, "HKT": 480, "AWST": 480, "JST": 540, "KST": 540,
-    "ACST": 570, "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780,
-}  # fmt: skip
-_US_ZONES = {"ET": -300, "CT": -360, "MT": -420, "PT": -480}  # standard offsets
-_ZONE_NAMES = "|".join(sorted((*_ZONE_OFFSETS, *_US_ZONES), key=len, reverse=True))
-
-_TIME = (
-    r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d{1,9}))?)?)?"
-    rf"(?:{_HS}*(?P<ap>[ap])\.?m\.?(?!\w))?"
-    r"(?(M)|(?(ap)|(?!)))"  # a bare number is not a time
-)
-_ZONE = (
-    rf"(?:{_HS}*(?P<z>(?-i:(?:UTC|GMT|UT){_HS}*[+-]\d{{1,2}}(?::?\d{{2}})?(?!\d)"
-    rf"|[+-]\d{{2}}(?::?\d{{2}})?(?!\d)|(?:{_ZONE_NAMES})(?!\w))))?"
-)
-_TIME_TAIL = rf"(?:(?:t|{_HS}*,{_HS}*(?:at{_HS}+)?|{_HS}+(?:at{_HS}+)?){_TIME}{_ZONE})?"
-_END = r"(?!\w)"
-
-_DATE_FORMS = (
-    r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})",
-    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})",
-    r"(?P<a>\d{1,2})(?P<sep>[-/])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})",
-    rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[-{_HS_CHARS}/]+(?P<mon>{_MONTH})\.?"
-    rf"[-{_HS_CHARS}/,]+(?P<y>\d{{4}})",
-    rf"(?P<mon>{_MONTH})\.?{_HS}+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?{_HS}+(?P<y>\d{{4}})",
-)
-_FORMS = tuple(
-    re.compile(rf"{_WEEKDAY}?{form}{_TIME_TAIL}{_END}", re.IGNORECASE) for form in _DATE_FORMS
-) + (
-    re.compile(
-        rf"{_WEEKDAY}(?P<mon>{_MONTH}){_HS}+(?P<d>\d{{1,2}}){_HS}+{_TIME}{_ZONE}{_HS}+"
-        rf"(?P<y>\d{{4}}){_END}",
-        re.IGNORECASE,
-    ),
-)
-_OFFSET_RE = re.compile(r"(?:UTC|GMT|UT)?\s*([+-])(\d{1,2}):?(\d{2})?")
-
+_LABEL_KINDS = dict(LABELS) | {key.replace("\u0131", "i"): value for key, value in LABELS.items()}
+_LABEL_WORDS = trie_pattern(sorted(LABELS))
 _LABEL_RE = re.compile(
-    r"(?P<label>dated?|(?:first\s+)?published(?:\s+(?:on|at))?|publication\s+date"
-    r"|posted(?:\s+(?:on|at))?|(?:last\s+)?updated(?:\s+(?:on|at))?)"
-    r"(?:[ \t]*(?P<colon>:)|(?=\s))",
-    re.IGNORECASE,
+    rf"(?P<label>{_LABEL_WORDS})(?:[ \t]*(?P<colon>[:：])|(?=\s))", re.IGNORECASE
 )
-_UPDATE_LABEL_RE = re.compile(r"(?:last\s+)?updated", re.IGNORECASE)
+_LABEL_INITIALS = first_letters(_LABEL_KINDS)
 _SPACE_RE = re.compile(r"[\s\ufeff]*")
 _WORD_RE = re.compile(r"[^\s]+")
-_DATEISH_WORD_RE = re.compile(rf".*\d|{_MONTH}\.?,?$", re.IGNORECASE)
+_DATEISH_WORD_RE = re.compile(rf".*\d|(?:{MONTH_WORD})\.?,?$", re.IGNORECASE)
 _SHORT_VALUE = 40
 _MAX_HEADERS = 4
-_UTC = dt.timezone.utc
 
 
 @dataclass(frozen=True)
 class _Header:
     label: str | None
+    updated: bool
     raw: str
     date: dt.date | None
     at: dt.datetime | None
@@ -211,10 +186,10 @@ def parse_date_value(value: str) -> tuple[dt.date, dt.datetime | None]:
             ``MIN_YEAR..MAX_YEAR``.
     """
     text = value.strip()
-    match = _longest_match(text, 0)
-    if match is None or match.end() != len(text):
+    found = match_value(text, 0)
+    if found is None or found[0] != len(text):
         raise ValueError(f"unrecognised date value: {value!r}")
-    return _build(match)
+    return build(found[1])
 
 
 def split_date_header(text: str) -> DateHeader:
@@ -251,44 +226,59 @@ def _skip_space(text: str, pos: int) -> int:
 
 def _primary(headers: list[_Header]) -> _Header:
     for header in headers:
-        if header.label is None or not _UPDATE_LABEL_RE.match(header.label):
+        if not header.updated:
             return header
     return headers[0]
 
 
 def _read_labelled(text: str, pos: int, parsed_only: bool = False) -> _Header | None:
+    if pos >= len(text) or text[pos].lower() not in _LABEL_INITIALS:
+        return None
     label = _LABEL_RE.match(text, pos)
     if label is None:
         return None
     name = " ".join(label.group("label").split())
+    languages, kind = _LABEL_KINDS[name_key(name)]
+    updated = kind == UPDATED
     value_start = _skip_space(text, label.end())
-    match = _longest_match(text, value_start)
-    if match is not None:
-        header = _header_from_match(name, match)
+    found = match_value(text, value_start)
+    if found is not None:
+        header = _header(text, value_start, found, name, updated, languages[0] != "en")
         return None if parsed_only and header.date is None else header
-    if parsed_only or label.group("colon") is None:
+    if label.group("colon") is None or name_key(name) in VALUE_REQUIRED:
         return None
     raw, end = _undecodable_value(text, label.end())
-    return _Header(name, raw, None, None, end)
+    parsed = parse_with_dateparser(raw, languages) if raw else None
+    if parsed is not None:
+        return _Header(name, updated, raw, parsed[0], parsed[1], end)
+    return None if parsed_only else _Header(name, updated, raw, None, None, end)
 
 
 def _read_unlabelled(text: str, pos: int) -> _Header | None:
-    match = _longest_match(text, pos)
-    if match is None:
+    found = match_value(text, pos)
+    if found is None:
         return None
     line_end = text.find("\n", pos)
     line = text[pos:] if line_end < 0 else text[pos:line_end]
-    if match.end() - pos != len(line.rstrip()):
+    if found[0] - pos != len(line.rstrip()):
         return None
-    return _header_from_match(None, match)
+    return _header(text, pos, found, None, False, day_first=False)
 
 
-def _header_from_match(label: str | None, match: re.Match[str]) -> _Header:
+def _header(
+    text: str,
+    start: int,
+    found: tuple[int, re.Match[str]],
+    label: str | None,
+    updated: bool,
+    day_first: bool,
+) -> _Header:
+    end, match = found
     try:
-        date, at = _build(match)
+        date, at = build(match, day_first)
     except (ValueError, OverflowError):
         date, at = None, None
-    return _Header(label, match.group(0), date, at, match.end())
+    return _Header(label, updated, text[start:end], date, at, end)
 
 
 def _undecodable_value(text: str, pos: int) -> tuple[str, int]:
@@ -306,88 +296,3 @@ def _undecodable_value(text: str, pos: int) -> tuple[str, int]:
         end = word.end()
     start = words[0].start()
     return text[start:end], end
-
-
-def _longest_match(text: str, pos: int) -> re.Match[str] | None:
-    best = None
-    for form in _FORMS:
-        match = form.match(text, pos)
-        if match is not None and (best is None or match.end() > best.end()):
-            best = match
-    return best
-
-
-def _build(match: re.Match[str]) -> tuple[dt.date, dt.datetime | None]:
-    groups = match.groupdict()
-    date = _date(groups)
-    if groups["H"] is None:
-        return date, None
-    hour, minute, second, micro = _time(groups)
-    offset = _offset(groups["z"], date, hour)
-    local = dt.datetime(date.year, date.month, date.day, hour, minute, second, micro, tzinfo=_UTC)
-    return date, local - dt.timedelta(minutes=offset)
-
-
-def _date(groups: dict[str, str | None]) -> dt.date:
-    year = int(groups["y"])
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(f"year {year} outside {MIN_YEAR}..{MAX_YEAR}")
-    if groups.get("mon"):
-        month = _MONTH_NUMBERS[groups["mon"][:3].lower()]
-        day = int(groups["d"])
-    elif groups.get("a"):
-        first, second = int(groups["a"]), int(groups["b"])
-        month, day = (second, first) if first > 12 else (first, second)
-    else:
-        month, day = int(groups["m"]), int(groups["d"])
-    return dt.date(year, month, day)
-
-
-def _time(groups: dict[str, str | None]) -> tuple[int, int, int, int]:
-    hour = int(groups["H"])
-    minute = int(groups["M"] or 0)
-    second = int(groups["S"] or 0)
-    micro = int((groups["F"] or "")[:6].ljust(6, "0"))
-    if groups["ap"]:
-        if not 1 <= hour <= 12:
-            raise ValueError(f"hour {hour} impossible with am/pm")
-        hour = hour % 12 + (12 if groups["ap"].lower() == "p" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"impossible time {hour:02d}:{minute:02d}:{second:02d}")
-    return hour, minute, second, micro
-
-
-def _offset(zone: str | None, date: dt.date, hour: int) -> int:
-    """Minutes east of UTC for ``zone`` (None: UTC) at local ``date``/``hour``."""
-    if zone is None:
-        return 0
-    if zone in _ZONE_OFFSETS:
-        return _ZONE_OFFSETS[zone]
-    if zone in _US_ZONES:
-        return _US_ZONES[zone] + (60 if _us_daylight_saving(date, hour) else 0)
-    sign, hours, minutes = _OFFSET_RE.fullmatch(zone).groups()
-    total = int(hours) * 60 + int(minutes or 0)
-    if int(hours) > 23 or int(minutes or 0) > 59:
-        raise ValueError(f"impossible zone offset {zone!r}")
-    return -total if sign == "-" else total
-
-
-def _us_daylight_saving(date: dt.date, hour: int) -> bool:
-    if date.year >= 2007:
-        start, end = _nth_sunday(date.year, 3, 2), _nth_sunday(date.year, 11, 1)
-    else:
-        start, end = _nth_sunday(date.year, 4, 1), _nth_sunday(date.year, 10, -1)
-    if date == start:
-        return hour >= 2
-    if date == end:
-        return hour < 2
-    return start < date < end
-
-
-def _nth_sunday(year: int, month: int, nth: int) -> dt.date:
-    """The ``nth`` Sunday of the month; ``nth == -1`` is the last one."""
-    if nth > 0:
-        first = dt.date(year, month, 1)
-        return first + dt.timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
-    last = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
-    return last - dt.timedelta(days=(last.weekday() + 1) % 7)

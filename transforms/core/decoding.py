@@ -28,6 +28,7 @@ from types import MappingProxyType
 import charset_normalizer
 
 __all__ = [
+    "MIXED_ENCODING",
     "REASONS",
     "Rejected",
     "decode_text",
@@ -50,6 +51,10 @@ REASONS: Mapping[str, str] = MappingProxyType(
         "no_text": "The input decodes, but contains no letter or digit at all.",
     }
 )
+
+
+# The ``encoding`` of a file whose lines are partly UTF-8 and partly cp1252.
+MIXED_ENCODING = "utf-8+cp1252"
 
 
 class Rejected(Exception):
@@ -266,20 +271,69 @@ def _is_latin_script(text: str) -> bool:
     return latin * 2 >= len(letters)
 
 
+def _clearly_western(data: bytes, text: str) -> bool:
+    """Few non-ASCII bytes relative to ASCII letters, and no cp1252 symbol inside a word."""
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    return (
+        high <= _MAX_WESTERN_HIGH_RATIO * (high + ascii_letters)
+        and _GLUED_SYMBOL_RE.search(text) is None
+    )
+
+
+def _decode_mixed_lines(data: bytes) -> str | None:
+    """Text whose lines are UTF-8 or cp1252 (files concatenated, edited with two tools).
+
+    Every line is decoded on its own. Returns None unless some line is non-ASCII UTF-8,
+    some other line is not UTF-8, and each such line has no valid UTF-8 multi-byte
+    sequence (else it is damaged UTF-8), decodes as cp1252 with a non-ASCII letter,
+    and all of them together are clearly Western.
+    """
+    decoded = []
+    legacy: list[tuple[bytes, str]] = []
+    has_utf8 = False
+    for line in data.split(b"\n"):
+        try:
+            decoded.append(line.decode("utf-8"))
+            has_utf8 = has_utf8 or not line.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        if _UTF8_MULTIBYTE_RE.search(line):
+            return None
+        try:
+            text = line.decode("cp1252")
+        except UnicodeDecodeError:
+            return None
+        if not any(char.isalpha() and not char.isascii() for char in text):
+            return None
+        legacy.append((line, text))
+        decoded.append(text)
+    if not has_utf8 or not legacy:
+        return None
+    if not _clearly_western(
+        b"\n".join(line for line, _ in legacy), "\n".join(text for _, text in legacy)
+    ):
+        return None
+    return "\n".join(decoded)
+
+
 def _decode_legacy(data: bytes, utf8_error: str) -> tuple[str, str]:
-    """Decode non-UTF-8 bytes: clearly Western cp1252, else a detected non-Latin code page."""
+    """Decode non-UTF-8 bytes: UTF-8 and cp1252 lines mixed, clearly Western cp1252,
+    else a detected non-Latin code page."""
+    mixed = _decode_mixed_lines(data) if b"\n" in data else None
+    if mixed is not None:
+        return mixed, MIXED_ENCODING
     high = len(data) - len(data.translate(None, _HIGH_BYTES))
     in_utf8 = sum(m.end() - m.start() for m in _UTF8_MULTIBYTE_RE.finditer(data))
     if in_utf8 >= _MIN_DAMAGED_UTF8_SHARE * high:
         raise Rejected("undecodable", f"damaged UTF-8 ({utf8_error})")
-    ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
-    if high <= _MAX_WESTERN_HIGH_RATIO * (high + ascii_letters):
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = None
-        if text is not None and _GLUED_SYMBOL_RE.search(text) is None:
-            return text, "cp1252"
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _clearly_western(data, text):
+        return text, "cp1252"
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.chaos > _MAX_DETECTED_CHAOS:
         raise Rejected("undecodable", f"{utf8_error}; no reliable encoding detected")
@@ -308,8 +362,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
       5. More than 5% C0 control bytes (TAB/LF/VT/FF/CR/ESC excepted) -> ``binary``.
       6. Only ASCII whitespace -> ``empty``.
       7. Strict UTF-8 (the common path, no detection) -> ``"utf-8"``.
-      8. Otherwise: if at least half the non-ASCII bytes form valid UTF-8 sequences the
-         file is damaged UTF-8 -> ``undecodable``. If the text is clearly Western (non-ASCII
+      8. Otherwise: if the lines are each UTF-8 or cp1252 (some non-ASCII UTF-8 line,
+         every other line free of UTF-8 sequences, with a non-ASCII letter in cp1252, and
+         those lines clearly Western as below) each line is decoded on its own ->
+         ``"utf-8+cp1252"`` (:data:`MIXED_ENCODING`). Else, if at least half the
+         non-ASCII bytes form valid UTF-8 sequences the file is damaged UTF-8 ->
+         ``undecodable``. If the text is clearly Western (non-ASCII
          bytes are at most 30% of letters, strict cp1252 decodes, and no cp1252 symbol
          sits inside a word) -> ``"cp1252"``. Otherwise ``charset_normalizer`` is asked;
          its best match is accepted only when its chaos is <= 0.2 and the decoded
@@ -323,8 +381,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
     Returns:
         ``(text, encoding)``: the decoded text without BOM, and a Python codec name
-        (``"utf-8"``, ``"utf-16-le"``, ``"cp1252"``, ``"cp1251"``, ...). The text is not
-        otherwise normalised; see ``transforms.core.text.clean_text``.
+        (``"utf-8"``, ``"utf-16-le"``, ``"cp1252"``, ``"cp1251"``, ...) or
+        :data:`MIXED_ENCODING`. The text is not otherwise normalised (mojibake that was
+        already in the bytes is repaired by ``transforms.core.text.clean_text``).
 
     Raises:
         Rejected: with a reason from :data:`REASONS`; never any other exception.

@@ -39,7 +39,14 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from newsingest.transforms.core.tokens import _NO_SPACE_SCRIPTS
+from newsingest.transforms.core.tokens import (
+    _NO_SPACE_SCRIPTS,
+    ASCII_WORD_PATTERN,
+    NUMBER_PATTERN,
+    WORD_CONTINUE,
+    WORD_PATTERN,
+    TokenPattern,
+)
 
 __all__ = [
     "ENTITY_STOP",
@@ -84,9 +91,10 @@ _MARKS = '.!?:;"«»„“”'
 # The alternatives start with disjoint characters, so their order only affects speed.
 # ``SEPARATOR`` joins the texts of a batch for one pass; it is never a product token.
 SEPARATOR = "\x00"
-STREAM_RE = re.compile(
-    rf"[^\W\d_{_NO_SPACE_SCRIPTS}]+|\d+(?:[.,]\d+)*|[{_MARKS}\n{SEPARATOR}]"
-    rf"|[{_NO_SPACE_SCRIPTS}]|['’]s(?![^\W\d_])"
+STREAM_RE = TokenPattern(
+    rf"{WORD_PATTERN}|{NUMBER_PATTERN}|[{_MARKS}\n{SEPARATOR}]"
+    rf"|[{_NO_SPACE_SCRIPTS}]|['’]s(?!{WORD_CONTINUE})",
+    rf"{ASCII_WORD_PATTERN}|{NUMBER_PATTERN}|[{_MARKS}\n{SEPARATOR}]|'s(?![A-Za-z])",
 )
 _NO_SPACE_RE = re.compile(rf"[{_NO_SPACE_SCRIPTS}]")
 _CASELESS_RE = re.compile(r"[\u0600-\u06ff\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")

@@ -15,7 +15,7 @@ import struct
 import numpy as np
 import orjson
 
-from newsingest.transforms.core.similarity import Features
+from newsingest.transforms.core.feature_table import Features
 
 __all__ = ["encode", "decode", "fields_fingerprint"]
 

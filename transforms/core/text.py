@@ -19,6 +19,8 @@ import unicodedata
 
 import xxhash
 
+from newsingest.transforms.core.repair import fold_compatibility, repair_mojibake
+
 __all__ = [
     "clean_text",
     "content_hash",
@@ -114,9 +116,9 @@ def _clean_once(text: str) -> str:
         text = _CR_RE.sub("\n", text)
     text = _SPECIAL_RE.sub(_replace_special, text)
     if not text.isascii():
-        # NFKC after the removals (so "e" ZWSP U+0301 still composes), then replace
-        # again what NFKC produced (U+2011 -> U+2010, U+FE58 -> U+2014, ...).
-        text = _SPECIAL_RE.sub(_replace_special, unicodedata.normalize("NFKC", text))
+        # Fold after the removals (so "e" ZWSP U+0301 still composes), then replace
+        # again what the folds produced (U+FE58 small em dash -> U+2014, ...).
+        text = _SPECIAL_RE.sub(_replace_special, fold_compatibility(text))
     # The substring guards skip a regex scan in the common case where it would not match.
     if "  " in text:
         text = _SPACES_RE.sub(" ", text)
@@ -141,7 +143,12 @@ def clean_text(text: str) -> str:
         invisible characters (zero-width space, word joiner, BOM, soft hyphen, bidi marks);
         ZWJ/ZWNJ are kept. Every other space separator (NBSP, thin, ideographic, ...)
         becomes a plain space.
-      * Unicode NFKC (fullwidth -> ASCII, ligatures split, ``…`` -> ``...``).
+      * Mojibake is repaired first (``MÃ¼nchen`` -> ``München``; see
+        :func:`transforms.core.repair.repair_mojibake`: a cheap guard, then ftfy per line).
+      * Unicode NFC plus the meaning-preserving compatibility folds of
+        :func:`transforms.core.repair.fold_compatibility` (fullwidth -> ASCII, ligatures
+        split, ``…`` -> ``...``, Arabic presentation forms); ``m²``, ``CO₂``, ``¼``, ``№``
+        are kept (NFKC made ``m2``, ``CO2``, ``1⁄4``, ``No`` of them).
       * Runs of spaces collapse to one; spaces at the start and end of every line are
         trimmed; three or more line breaks become one blank line (paragraphs are kept);
         leading and trailing blank lines are removed.
@@ -152,8 +159,8 @@ def clean_text(text: str) -> str:
     Returns:
         The cleaned text; ``clean_text(result) == result``.
     """
-    result = _clean_once(text)
-    # NFKC can create a new entity from fullwidth forms ("＆amp；"); rare, so loop then.
+    result = _clean_once(repair_mojibake(text))
+    # Fullwidth folds can create a new entity from fullwidth forms ("＆amp；"); rare, so loop then.
     while "&" in result and _ENTITY_RE.search(result):
         again = _clean_once(result)
         if again == result:

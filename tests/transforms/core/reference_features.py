@@ -12,20 +12,32 @@ from collections import Counter
 import numpy as np
 
 from newsingest.transforms.core import entities
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_table import Features
 from newsingest.transforms.core.minhash import signatures
-from newsingest.transforms.core.similarity import (
-    _BIGRAM_MIX,
-    _CHAR_WEIGHT_CLASS,
-    _KIND_CHAR,
-    _KIND_NUMBER,
-    _KIND_OTHER,
-    _KIND_TERM,
-    STOP_WORDS,
-    DedupConfig,
-    Features,
-    _token_entry,
-)
+from newsingest.transforms.core.stop_words import STOP_WORDS
 from newsingest.transforms.core.tokens import _NO_SPACE_SCRIPTS, shingle_hashes, tokenize
+from newsingest.transforms.core.vocabulary import (
+    BIGRAM_MIX as _BIGRAM_MIX,
+)
+from newsingest.transforms.core.vocabulary import (
+    CHAR_WEIGHT_CLASS as _CHAR_WEIGHT_CLASS,
+)
+from newsingest.transforms.core.vocabulary import (
+    KIND_CHAR as _KIND_CHAR,
+)
+from newsingest.transforms.core.vocabulary import (
+    KIND_NUMBER as _KIND_NUMBER,
+)
+from newsingest.transforms.core.vocabulary import (
+    KIND_OTHER as _KIND_OTHER,
+)
+from newsingest.transforms.core.vocabulary import (
+    KIND_TERM as _KIND_TERM,
+)
+from newsingest.transforms.core.vocabulary import (
+    token_entry as _token_entry,
+)
 
 _MASK64 = (1 << 64) - 1
 _MIX = [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9]

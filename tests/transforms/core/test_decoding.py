@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from newsingest.transforms.core.decoding import REASONS, Rejected, decode_text, decompress
+from newsingest.transforms.core.decoding import (
+    MIXED_ENCODING,
+    REASONS,
+    Rejected,
+    decode_text,
+    decompress,
+)
 
 SEEDS = sorted(Path("/work/shared/seeds").glob("*.txt"))
 needs_seeds = pytest.mark.skipif(not SEEDS, reason="/work/shared/seeds not available")
@@ -240,3 +246,37 @@ def test_seeds_decode_as_utf8(path):
     assert encoding == "utf-8"
     assert text == data.decode("utf-8")
     assert decode_text(decompress("x.txt.gz", gzip.compress(data), MB)) == (text, "utf-8")
+
+
+# --------------------------------------------------------------------------- mixed lines
+
+UTF8_LINES = "Die Straße in München ist gesperrt.\nOberbürgermeister Reiter sagte „nein“.\n"
+LATIN1_LINES = "Le ministre a déclaré à Genève que ça coûte cher.\n"
+
+
+@pytest.mark.parametrize("legacy", ["cp1252", "latin-1"])
+def test_mixed_utf8_and_latin1_lines_are_decoded_per_line(legacy):
+    data = UTF8_LINES.encode("utf-8") + LATIN1_LINES.encode(legacy) + b"Fin.\n"
+    text, encoding = decode_text(data)
+    assert text == UTF8_LINES + LATIN1_LINES + "Fin.\n"
+    assert encoding == MIXED_ENCODING
+
+
+def test_mixed_lines_with_crlf_keep_their_line_ends():
+    data = "Grüße aus Köln\r\n".encode() + "Señor Núñez\r\n".encode("cp1252")
+    assert decode_text(data) == ("Grüße aus Köln\r\nSeñor Núñez\r\n", MIXED_ENCODING)
+
+
+def test_a_line_with_both_utf8_and_stray_bytes_is_still_damaged_utf8():
+    data = UTF8_LINES.encode("utf-8") + "Grüße".encode() + b" \xe9t\xe9\n"
+    assert _reason(decode_text, data) == "undecodable"
+
+
+def test_whole_file_cp1252_is_not_mixed():
+    assert decode_text((LATIN1_LINES * 2).encode("cp1252")) == (LATIN1_LINES * 2, "cp1252")
+
+
+def test_mixed_file_with_a_non_western_legacy_line_is_not_decoded_per_line():
+    # cp1250 "ł" reads as cp1252 "³" inside a word: not clearly Western, so not mixed.
+    data = UTF8_LINES.encode() + "Władimir Putin powiedział we wtorek.\n".encode("cp1250")
+    assert _reason(decode_text, data) == "undecodable"

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from newsingest.transforms.core import entities
-from newsingest.transforms.core.similarity import STOP_WORDS, DedupConfig, compute_features
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.features import compute_features
+from newsingest.transforms.core.stop_words import STOP_WORDS
 from newsingest.transforms.core.tokens import tokenize
 from tests.transforms.core.reference_features import reference_entities
 

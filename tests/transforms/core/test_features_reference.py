@@ -10,14 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from newsingest.transforms.core.similarity import (
-    DedupConfig,
-    FeatureTable,
-    compute_features,
-    verify,
-    verify_pairs,
-)
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_table import FeatureTable
+from newsingest.transforms.core.features import compute_features
 from newsingest.transforms.core.text import content_hash
+from newsingest.transforms.core.verification import verify, verify_pairs
 from tests.conftest import CORPORA_DIR, SAMPLE_DIR
 from tests.transforms.core.reference_features import reference_features
 from tests.transforms.core.test_similarity import EARNINGS_A, STORY_A, STORY_B

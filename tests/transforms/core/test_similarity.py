@@ -7,14 +7,11 @@ import numpy as np
 import pytest
 import xxhash
 
-from newsingest.transforms.core.similarity import (
-    DedupConfig,
-    Features,
-    Match,
-    candidate_keys,
-    compute_features,
-    verify,
-)
+from newsingest.transforms.core.candidate_keys import candidate_keys
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.feature_table import Features
+from newsingest.transforms.core.features import compute_features
+from newsingest.transforms.core.verification import Match, verify
 
 CONFIG = DedupConfig()
 SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
@@ -199,7 +196,7 @@ def test_missing_date_passes_when_dates_are_optional():
 def test_story_disabled():
     config = replace(CONFIG, story_enabled=False)
     assert verify(one(STORY_A), one(STORY_B), config) is None
-    assert candidate_keys([one(STORY_A)], config).shape == (1, config.near_params.bands)
+    assert candidate_keys([one(STORY_A)], config).shape == (1, config.near_params.bands + 1)
 
 
 def test_verify_is_symmetric():
@@ -347,3 +344,9 @@ def test_seeds_only_naryshkin_pair_merges():
 
 def test_features_type():
     assert isinstance(one(STORY_A), Features)
+
+
+def test_identical_content_always_shares_the_content_key_column():
+    a, b = one(STORY_A, day=DAY), one(STORY_A, day=DAY + 40)
+    keys = candidate_keys([a, b, one(STORY_B, day=DAY)], CONFIG)
+    assert keys[0, -1] == keys[1, -1] != keys[2, -1]

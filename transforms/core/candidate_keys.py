@@ -1,0 +1,190 @@
+"""LSH bucket keys of documents: two documents are a candidate pair iff they share one."""
+
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.eligibility import story_eligible_rows
+from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
+from newsingest.transforms.core.minhash import EMPTY_VALUE, LshParams, band_keys, signatures_flat
+from newsingest.transforms.core.vocabulary import BIGRAM_MIX
+
+__all__ = ["candidate_keys", "content_only_keys"]
+
+_FILLER_SEED = 0xF1
+STORY_NAMESPACE = 1
+NEAR_NAMESPACE = 0
+FILLER_NAMESPACE = 2
+LEAD_NAMESPACE = 3
+CONTENT_NAMESPACE = 4
+
+
+def _filler_keys(content_hashes: list[str], count: int, namespace: int) -> np.ndarray:
+    """``(len(content_hashes), count)`` keys only exact duplicates share.
+
+    Used where a tier does not apply, so such documents never fill one giant bucket.
+    """
+    bases = np.fromiter(
+        (
+            xxhash.xxh3_64_intdigest(f"{namespace}:{h}".encode(), seed=_FILLER_SEED)
+            for h in content_hashes
+        ),
+        dtype=np.uint64,
+        count=len(content_hashes),
+    )
+    columns = (np.arange(count, dtype=np.uint64) + np.uint64(1)) * BIGRAM_MIX[1]
+    keys = (bases[:, None] ^ columns[None, :]) * BIGRAM_MIX[0]
+    keys ^= keys >> np.uint64(31)
+    return keys
+
+
+def _with_date_tiles(keys: np.ndarray, days: np.ndarray, window: int) -> np.ndarray:
+    """Mix a publication-date tile into each story key.
+
+    Tiles are ``2 * window`` days wide; even bands use tiles starting at day 0, odd
+    bands tiles shifted by ``window``, so two documents at most ``window`` days apart
+    share the tile of every band of at least one parity. Undated documents (only
+    story-eligible when dates are optional) use day 0.
+    """
+    width = max(window, 1)
+    days = np.where(days == NO_DAY, 0, days)[:, None]
+    shift = (np.arange(keys.shape[1], dtype=np.int64) % 2) * width
+    tiles = ((days + shift[None, :]) // (2 * width)).astype(np.uint64)
+    mixed = keys ^ (tiles * BIGRAM_MIX[1])
+    mixed *= BIGRAM_MIX[0]
+    mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
+def _as_table(features, config: DedupConfig) -> FeatureTable:
+    if isinstance(features, FeatureTable):
+        return features
+    return FeatureTable.from_rows(list(features), config.num_perm)
+
+
+def _story_family(
+    table: FeatureTable,
+    eligible: np.ndarray,
+    field: str,
+    bands: int,
+    config: DedupConfig,
+    seed: int,
+    namespace: int,
+) -> np.ndarray:
+    """Band keys of one story MinHash family: ``field`` of cased rows, terms of caseless ones.
+
+    Caseless rows band ``story_caseless_rows`` values per band (their same-story term
+    Jaccard is low); their keys only meet other caseless rows' keys by chance.
+
+    Eligible rows whose set is empty get filler keys (no giant bucket of empty sets).
+    """
+    params = LshParams(bands=bands, rows=config.story_rows)
+    values, offsets = table.ragged(field)
+    lengths = np.where(eligible & ~table.caseless, np.diff(offsets), 0)
+    sigs = signatures_flat(
+        values[np.repeat(lengths > 0, np.diff(offsets))], lengths, bands * config.story_rows, seed
+    )
+    caseless = eligible & table.caseless
+    if caseless.any():
+        terms, term_offsets = table.ragged("terms")
+        term_lengths = np.where(caseless, np.diff(term_offsets), 0)
+        term_sigs = signatures_flat(
+            terms[np.repeat(term_lengths > 0, np.diff(term_offsets))],
+            term_lengths,
+            bands * config.story_caseless_rows,
+            seed,
+        )
+        lengths = np.where(caseless, term_lengths, lengths)
+    keys = band_keys(sigs, params, namespace)
+    if caseless.any():
+        term_params = LshParams(bands=bands, rows=config.story_caseless_rows)
+        keys[caseless] = band_keys(term_sigs[caseless], term_params, namespace)
+    empty = np.flatnonzero(eligible & (lengths == 0))
+    if len(empty):
+        keys[empty] = _filler_keys(
+            [table.content_hashes[i] for i in empty.tolist()], bands, namespace
+        )
+    return keys
+
+
+def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig) -> np.ndarray:
+    """uint64 LSH bucket keys, shape ``(len(features), config.num_keys)``.
+
+    Columns: the near-tier bands of ``signature`` (namespace 0); then, if the story
+    tier is enabled, ``story_bands`` bands of ``story_rows`` MinHash values of the
+    entity terms (namespace 1, seed ``seed + 1``) and ``story_lead_bands`` bands of
+    the lead entities (namespace 3, seed ``seed + 2``); caseless documents band their
+    story terms in both families. Story keys are mixed with a publication-date tile
+    when dates are required (see :func:`_with_date_tiles`). Two documents are a
+    candidate pair iff they share any key. A document a tier cannot apply to (no
+    tokens; templated, undated or without enough evidence for ``story``) gets keys
+    derived from its content hash in that tier's columns, which only its exact
+    duplicates share. The last column is a key of the content hash itself
+    (namespace 4): identical copies always share a bucket, whatever the other tiers.
+    """
+    table = _as_table(features, config)
+    n = len(table)
+    near = config.near_params
+    out = np.empty((n, config.num_keys), dtype=np.uint64)
+    if n == 0:
+        return out
+    out[:, : near.bands] = band_keys(table.signatures, near, NEAR_NAMESPACE)
+    empty = np.flatnonzero((table.signatures == EMPTY_VALUE).all(axis=1))
+    if len(empty):
+        hashes = [table.content_hashes[i] for i in empty.tolist()]
+        out[empty, : near.bands] = _filler_keys(hashes, near.bands, NEAR_NAMESPACE)
+    story_end = config.num_keys - 1
+    out[:, story_end] = _filler_keys(table.content_hashes, 1, CONTENT_NAMESPACE)[:, 0]
+    if config.story_enabled:
+        eligible = story_eligible_rows(table, config)
+        story_keys = np.hstack(
+            (
+                _story_family(
+                    table,
+                    eligible,
+                    "entities",
+                    config.story_bands,
+                    config,
+                    config.seed + 1,
+                    STORY_NAMESPACE,
+                ),
+                _story_family(
+                    table,
+                    eligible,
+                    "lead_entities",
+                    config.story_lead_bands,
+                    config,
+                    config.seed + 2,
+                    LEAD_NAMESPACE,
+                ),
+            )
+        )
+        if config.story_requires_dates:
+            story_keys = _with_date_tiles(
+                story_keys, table.published_days, config.story_window_days
+            )
+        out[:, near.bands : story_end] = story_keys
+        ineligible = np.flatnonzero(~eligible)
+        if len(ineligible):
+            hashes = [table.content_hashes[i] for i in ineligible.tolist()]
+            out[ineligible, near.bands : story_end] = _filler_keys(
+                hashes, story_end - near.bands, STORY_NAMESPACE
+            )
+    return out
+
+
+def content_only_keys(content_hashes: list[str], config: DedupConfig) -> np.ndarray:
+    """Keys of documents known only by their content hash (removed articles after a
+    reindex): every column holds keys only exact copies share."""
+    n, story_end = len(content_hashes), config.num_keys - 1
+    out = np.empty((n, config.num_keys), dtype=np.uint64)
+    if n == 0:
+        return out
+    bands = config.near_params.bands
+    out[:, :bands] = _filler_keys(content_hashes, bands, NEAR_NAMESPACE)
+    if story_end > bands:
+        out[:, bands:story_end] = _filler_keys(content_hashes, story_end - bands, STORY_NAMESPACE)
+    out[:, story_end] = _filler_keys(content_hashes, 1, CONTENT_NAMESPACE)[:, 0]
+    return out

@@ -1,0 +1,70 @@
+"""The feature version of an index: what its stored features and bucket keys depend on.
+
+An index (``DIR/_index``) is only comparable with new articles whose features were
+computed the same way. :func:`feature_version` hashes everything that shapes them:
+
+* ``FEATURE_VERSION``, a code-level constant: bump it with any change to code that
+  produces features or keys (tokenisation, text normalisation, entity extraction,
+  hashing, banding, the feature layout);
+* the shaping settings of :class:`DedupConfig` (``DedupConfig.index_settings``);
+* the word lists (stop words, entity stop words) and the token regex of the entity scan;
+* the encoded feature fields (:func:`feature_codec.fields_fingerprint`);
+* the versions of what features are computed with: the Unicode database (casefolding,
+  NFKC, character classes) and the major versions of numpy (permutation draws) and
+  xxhash.
+
+Thresholds that only decide are not part of it: they can change between runs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import orjson
+import regex
+import xxhash
+
+from newsingest.transforms.core import entities, feature_codec, tokens
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.stop_words import STOP_WORDS
+
+__all__ = ["FEATURE_VERSION", "feature_identity", "feature_version"]
+
+FEATURE_VERSION = 3
+
+
+def _major(version: str) -> str:
+    return version.split(".")[0]
+
+
+def feature_identity(config: DedupConfig) -> dict:
+    """Everything the feature version hashes, as JSON-ready values."""
+    return {
+        "code": FEATURE_VERSION,
+        "settings": config.index_settings(),
+        "fields": feature_codec.fields_fingerprint(),
+        "word_lists": xxhash.xxh3_64_hexdigest(
+            orjson.dumps(
+                [
+                    sorted(STOP_WORDS),
+                    sorted(entities.ENTITY_STOP),
+                    entities.STREAM_RE.pattern,
+                    tokens.TOKEN_PATTERN.pattern,
+                ]
+            )
+        ),
+        "libraries": {
+            "unicode": unicodedata.unidata_version,
+            "numpy": _major(np.__version__),
+            "xxhash": _major(xxhash.VERSION),
+            "regex": regex.__version__,
+        },
+    }
+
+
+def feature_version(config: DedupConfig) -> str:
+    """A short stable hex digest of :func:`feature_identity`."""
+    return xxhash.xxh3_64_hexdigest(
+        orjson.dumps(feature_identity(config), option=orjson.OPT_SORT_KEYS)
+    )
