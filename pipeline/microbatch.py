@@ -36,7 +36,9 @@ from apache_beam.io.filesystems import FileSystems
 from newsingest.pipeline.build import write_run_report
 from newsingest.pipeline.commit import commit_run, write_json
 from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.fsutil import delete_paths
 from newsingest.transforms.core.engine import dedup_batch
+from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.index import (
@@ -238,7 +240,7 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     """
     paths = [
         meta.path
-        for result in FileSystems.match([f"{root}/{WATCH_FOLDER}/part-*.json"])
+        for result in FileSystems.match([f"{escape_glob(root)}/{WATCH_FOLDER}/part-*.json"])
         for meta in result.metadata_list
     ]
     seen: dict[str, tuple[int, float]] = {}
@@ -250,7 +252,7 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     if len(paths) > consolidate_above:
         merged = f"{root}/{WATCH_FOLDER}/part-merged-{time.time_ns()}.json"
         write_json(merged, [[u, s, m] for u, (s, m) in sorted(seen.items())])
-        FileSystems.delete(paths)
+        delete_paths(paths)
         _LOG.info("merged %d watch state files into %s", len(paths), merged)
     return seen
 
