@@ -98,12 +98,15 @@ class BatchResult:
 
 
 def _read_files(
-    files: list[InputFile], max_file_bytes: int, fields: FieldMapping
+    files: list[InputFile], config: RunConfig
 ) -> tuple[list[RawArticle], list[QuarantineRecord]]:
     """Articles and rejected records of ``files`` (a JSON Lines file gives many)."""
     articles, rejected = [], []
     for f in files:
-        for outcome in read_records(FileRef(uri=f.uri, size=f.size), max_file_bytes, fields):
+        ref = FileRef(uri=f.uri, size=f.size)
+        for outcome in read_records(
+            ref, config.max_file_bytes, config.json_fields, config.follow_symlinks
+        ):
             (rejected if isinstance(outcome, QuarantineRecord) else articles).append(outcome)
     return articles, rejected
 
@@ -158,7 +161,7 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
     ``_watch/``, so a restarted watcher does not read them again.
     """
     started = time.perf_counter()
-    raws, quarantine = _read_files(files, config.max_file_bytes, config.json_fields)
+    raws, quarantine = _read_files(files, config)
     records = len(raws) + len(quarantine)
     articles, no_text = normalize_batch(RawBatch(articles=raws))
     quarantine += no_text
