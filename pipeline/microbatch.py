@@ -40,7 +40,6 @@ from newsingest.pipeline.fsutil import delete_paths
 from newsingest.transforms.core.engine import dedup_batch
 from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.resolution import Decision
-from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.index import (
     index_table,
 )
