@@ -69,4 +69,5 @@ def test_wheel_has_one_top_level_package(tmp_path):
     assert "newsingest/pipeline/cli.py" in names
     assert "newsingest/transforms/core/similarity.py" in names
     assert "newsingest/schemas/SCHEMAS.md" in names
+    assert "newsingest/transforms/core/story_model.json" in names
     assert not any("package_root" in name for name in names)

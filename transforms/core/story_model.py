@@ -1,0 +1,164 @@
+"""The learned merge decision of the same-story tier (numpy only, Beam-free).
+
+A logistic regression over a fixed basis of :data:`story_signals.SIGNAL_NAMES` (each
+signal, hinges ``max(0, x - knot)`` of the similarity signals at :data:`HINGE_KNOTS` -
+a piecewise-linear additive model, :func:`design_matrix`, monotone in every signal by
+sign constraints, :func:`weight_signs`), fitted by
+``bench/story_train.py`` on labelled pairs and shipped as ``story_model.json`` in this
+package. The file carries the signal names it was trained on, the standardisation,
+the weights, the precision-first threshold and a ``version``: the sha256 of its own
+content plus :data:`story_text.RESOURCE_VERSIONS`, meant to be part of the index's
+feature version (a change of weights, word lists or tokeniser means new features).
+
+Hard rules on top of the score: a templated item (earnings or dividend table) never
+merges with an article whose figures differ, and two dated articles more than
+``window_days`` apart (a field of the model file) never merge: the time decay is a
+step, because the labelled pairs are at most 3 days apart and only one corpus is dated,
+so a learned time weight would learn the corpus, not time. Unknown dates do not block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from newsingest.transforms.core import story_text
+from newsingest.transforms.core.story_signals import (
+    SIGNAL_NAMES,
+    ArticleProfile,
+    days_apart,
+    pair_signals,
+)
+
+__all__ = [
+    "FEATURE_COUNT",
+    "HINGE_KNOTS",
+    "StoryModel",
+    "design_matrix",
+    "load_model",
+    "model_version",
+    "weight_signs",
+]
+
+MODEL_FILE = "story_model.json"
+HINGE_KNOTS = (0.15, 0.3, 0.5, 0.7)
+HINGED = (
+    "cos_title",
+    "cos_head",
+    "cos_head_cross",
+    "cos_text",
+    "cos_lemma",
+    "cos_entity",
+    "cos_head_entity",
+    "head_entity_novelty",
+    "lemma_containment",
+    "shingle_containment",
+    "shingle_jaccard",
+    "figure_jaccard",
+    "figures_missing",
+    "lead_figure_jaccard",
+)
+# Evidence against one story: the score may only fall as these rise (and rise with the
+# other similarity signals); the remaining signals are free. Enforced by the training.
+AGAINST = frozenset({"head_entity_novelty", "figures_missing", "length_ratio", "templated"})
+FREE = frozenset({"no_figures", "no_entities"})
+_INDEX = {name: i for i, name in enumerate(SIGNAL_NAMES)}
+
+
+def weight_signs() -> np.ndarray:
+    """Allowed sign of each basis weight: +1, -1, or 0 (free), in :func:`design_matrix` order."""
+
+    def sign(name: str) -> int:
+        return 0 if name in FREE else (-1 if name in AGAINST else 1)
+
+    signs = [sign(name) for name in SIGNAL_NAMES]
+    for _knot in HINGE_KNOTS:
+        signs += [sign(name) for name in HINGED]
+    return np.array(signs, dtype=np.int64)
+
+
+def design_matrix(signals: np.ndarray) -> np.ndarray:
+    """The model's basis of an (n, len(SIGNAL_NAMES)) signal matrix: (n, features)."""
+    signals = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+    hinged = signals[:, [_INDEX[name] for name in HINGED]]
+    parts = [signals]
+    parts += [np.maximum(0.0, hinged - knot) for knot in HINGE_KNOTS]
+    return np.hstack(parts)
+
+
+FEATURE_COUNT = design_matrix(np.zeros(len(SIGNAL_NAMES))).shape[1]
+
+
+def model_version(payload: dict) -> str:
+    """sha256 (hex, 16 chars) of the model content without its ``version`` field."""
+    body = {key: value for key, value in payload.items() if key != "version"}
+    blob = json.dumps(
+        {"model": body, "resources": story_text.RESOURCE_VERSIONS}, sort_keys=True
+    ).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class StoryModel:
+    """Logistic regression over the standardised basis, with its decision threshold."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    intercept: float
+    threshold: float
+    window_days: int
+    version: str
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> StoryModel:
+        """Builds a model from its JSON payload; raises ``ValueError`` when it does not fit."""
+        if tuple(payload.get("signals", ())) != SIGNAL_NAMES or payload.get("basis") != {
+            "hinged": list(HINGED), "knots": list(HINGE_KNOTS)
+        }:
+            raise ValueError("story model was trained on another signal basis")
+        version = model_version(payload)
+        if payload.get("version") != version:
+            raise ValueError(
+                f"story model version {payload.get('version')!r} != content hash {version!r}"
+            )
+        arrays = [np.asarray(payload[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
+        if any(a.shape != (FEATURE_COUNT,) for a in arrays):
+            raise ValueError("story model arrays do not match the feature count")
+        return cls(
+            *arrays,
+            float(payload["intercept"]),
+            float(payload["threshold"]),
+            int(payload["window_days"]),
+            version,
+        )
+
+    def probabilities(self, signals: np.ndarray) -> np.ndarray:
+        """Merge probability of each row of an (n, len(SIGNAL_NAMES)) signal matrix."""
+        z = ((design_matrix(signals) - self.mean) / self.scale) @ self.weights + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def score(self, a: ArticleProfile, b: ArticleProfile) -> float:
+        """Merge probability of one pair."""
+        return float(self.probabilities(pair_signals(a, b))[0])
+
+    def same_story(self, a: ArticleProfile, b: ArticleProfile) -> bool:
+        """True when the pair is one story: score at least the threshold, and no veto."""
+        if (a.templated or b.templated) and a.figures != b.figures:
+            return False
+        days = days_apart(a, b)
+        if days is not None and days > self.window_days:
+            return False
+        return self.score(a, b) >= self.threshold
+
+
+def load_model(payload: dict | None = None) -> StoryModel:
+    """The shipped model (package data ``story_model.json``), or one from ``payload``."""
+    if payload is None:
+        text = resources.files(__package__).joinpath(MODEL_FILE).read_text(encoding="utf-8")
+        payload = json.loads(text)
+    return StoryModel.from_payload(payload)

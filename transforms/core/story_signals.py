@@ -1,0 +1,393 @@
+"""Per-article profiles and per-pair signals of the same-story tier (Beam-free).
+
+After Miranda et al., "Multilingual Clustering of Streaming News" (EMNLP 2018): an
+article is a set of rarity-weighted (TF-IDF-like) sparse sub-vectors - title, head
+(title plus lead), whole text, lemmas and named entities - plus its figures, word
+shingles and day; a pair is described by the cosines of matching sub-vectors, a
+containment of one in the other (shorter and longer cuts), figure agreement and a
+length ratio (:data:`SIGNAL_NAMES`). :mod:`story_model` turns the signals
+into a merge decision with learned weights, gated by :func:`days_apart`.
+
+Guarantees:
+  * A profile is a pure function of (title, body, day): weights come from
+    ``wordfreq`` (see :mod:`story_text`), never from the batch; keys are seeded
+    xxhash values, so profiles can be stored and compared across runs and workers.
+  * :func:`pair_signals` is symmetric: ``pair_signals(a, b) == pair_signals(b, a)``.
+  * Numbers are never erased: they are the figures compared by the figure signals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+from newsingest.transforms.core import story_text
+from newsingest.transforms.core.story_text import Token
+
+__all__ = [
+    "HEAD_TOKENS",
+    "SIGNAL_NAMES",
+    "ArticleProfile",
+    "SparseVector",
+    "cosine",
+    "days_apart",
+    "is_templated",
+    "pair_signals",
+    "profile",
+]
+
+HEAD_TOKENS = 60
+SHINGLE_SIZE = 3
+LEAD_FIGURES = 8
+# Capitalised words of languages that capitalise every noun count as names only when rarer.
+NOUN_CAPITALISING = frozenset({"de", "lb"})
+NOUN_ENTITY_MAX_ZIPF = 4.5
+# In scripts without case, rare words stand in for names, and so do runs of single Han
+# characters (the segmenter's unknown words: transliterated names such as 纳雷什金).
+CASELESS_ENTITY_MAX_ZIPF = 4.0
+# Same rule as the near tier's templated-item test (similarity.DedupConfig defaults).
+TEMPLATE_NUMBER_FRACTION = 0.12
+TEMPLATE_SHORT_FRACTION = 0.5
+_SHORT_LETTERS = 3
+_CAPS_LINE_LETTERS = 8
+_CAPS_LINE_SHARE = 0.8
+_SIGN_OFF_CHARS = 12
+_KEY_SEED = 0x57
+
+
+SIGNAL_NAMES = (
+    "cos_title",
+    "cos_head",
+    "cos_head_cross",
+    "cos_text",
+    "cos_lemma",
+    "cos_entity",
+    "cos_head_entity",
+    "head_entity_novelty",
+    "lemma_containment",
+    "shingle_containment",
+    "shingle_jaccard",
+    "figure_jaccard",
+    "shared_figures",
+    "shared_entities",
+    "figures_missing",
+    "lead_figure_jaccard",
+    "no_figures",
+    "length_ratio",
+    "no_entities",
+    "templated",
+)
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    """L2-normalised sparse vector: sorted ``uint64`` keys and ``float64`` weights."""
+
+    keys: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def from_counts(cls, weighted: dict[int, float]) -> SparseVector:
+        if not weighted:
+            return cls(np.empty(0, np.uint64), np.empty(0, np.float64))
+        keys = np.array(sorted(weighted), dtype=np.uint64)
+        weights = np.array([weighted[int(k)] for k in keys], dtype=np.float64)
+        norm = float(np.sqrt(weights @ weights))
+        return cls(keys, weights / norm if norm > 0 else weights)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass(frozen=True)
+class ArticleProfile:
+    """Everything the same-story tier compares, for one article.
+
+    Attributes:
+        lang: ISO 639-1 code detected by :func:`story_text.detect_language`.
+        title, head, text, lemmas, entities: rarity-weighted sub-vectors.
+        head_entities: the entity terms of the title and the first ``HEAD_TOKENS`` tokens.
+        mass: un-normalised rarity mass of each lemma key (for containment).
+        shingles: sorted distinct hashes of word 3-grams (all tokens, numbers kept).
+        figures: multiset of number tokens; lead_figures: the first ones of the head.
+        day: days since 1970-01-01, or None when unknown.
+        token_count: tokens of title plus body.
+        templated: mostly numbers and short words (earnings / dividend tables).
+    """
+
+    lang: str
+    title: SparseVector | None
+    head: SparseVector
+    text: SparseVector
+    lemmas: SparseVector
+    entities: SparseVector
+    head_entities: SparseVector
+    mass: dict[int, float]
+    shingles: np.ndarray
+    figures: Counter
+    lead_figures: frozenset[str]
+    day: int | None
+    token_count: int
+    templated: bool
+
+
+def _key(norm: str) -> int:
+    return xxhash.xxh3_64_intdigest(norm.encode("utf-8"), seed=_KEY_SEED)
+
+
+def cosine(a: SparseVector | None, b: SparseVector | None) -> float:
+    """Cosine of two normalised sparse vectors; 0.0 when either is missing or empty."""
+    if a is None or b is None or not len(a) or not len(b):
+        return 0.0
+    _, ia, ib = np.intersect1d(a.keys, b.keys, assume_unique=True, return_indices=True)
+    return float(min(1.0, a.weights[ia] @ b.weights[ib]))
+
+
+def _strip_sign_off(body: str) -> str:
+    """Drops a last line of one short word (a wire sign-off such as ``Reuter``)."""
+    head, sep, last = body.rstrip().rpartition("\n")
+    word = last.strip()
+    if sep and word.isalpha() and len(word) <= _SIGN_OFF_CHARS:
+        return head
+    return body
+
+
+def _caps_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of lines written mostly in capitals (their case says nothing)."""
+    spans, start = [], 0
+    for line in text.split("\n"):
+        letters = [c for c in line if c.isalpha()]
+        upper = sum(c.isupper() for c in letters)
+        if len(letters) >= _CAPS_LINE_LETTERS and upper > _CAPS_LINE_SHARE * len(letters):
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _is_cased(word: str) -> bool:
+    return word.lower() != word.upper()
+
+
+def _entity_terms(tokens: list[Token], text: str, lang: str, stops: frozenset) -> list[str]:
+    """Named-entity terms: capitalised non-initial words (and their 2-word runs), acronyms.
+
+    Rules: a word on a caps line carries no case information; a sentence-initial
+    capital counts only when the same word is also capitalised mid-sentence; in
+    noun-capitalising languages a capitalised word must also be rare
+    (``zipf < NOUN_ENTITY_MAX_ZIPF``); in caseless scripts rare words and runs of
+    single Han characters stand in.
+    """
+    caps = _caps_spans(text)
+    in_caps = [any(lo <= t.start < hi for lo, hi in caps) for t in tokens]
+    mid_capital = {
+        t.norm for t, c in zip(tokens, in_caps, strict=True) if not c and not t.initial
+        and t.kind == "word" and t.text[0].isupper()
+    }
+    terms: list[str] = []
+    previous: str | None = None
+    run: list[str] = []
+    for token, on_caps in zip(tokens, in_caps, strict=True):
+        if token.kind == "cjk" and len(token.text) == 1 and token.norm not in stops:
+            run.append(token.text)
+            continue
+        if len(run) >= 2:
+            terms.append("".join(run))
+        run = []
+        name = None
+        if token.kind != "num" and len(token.text) >= 2 and token.norm not in stops:
+            if not _is_cased(token.text):
+                if story_text.zipf(token.norm, lang) < CASELESS_ENTITY_MAX_ZIPF:
+                    name = token.norm
+            elif not on_caps and token.text[0].isupper() and (
+                not token.initial or token.norm in mid_capital
+            ):
+                noun_case = lang in NOUN_CAPITALISING and not token.text.isupper()
+                if not noun_case or story_text.zipf(token.norm, lang) < NOUN_ENTITY_MAX_ZIPF:
+                    name = token.norm
+        if name is not None:
+            terms.append(name)
+            if previous is not None:
+                terms.append(f"{previous} {name}")
+        previous = name
+    if len(run) >= 2:
+        terms.append("".join(run))
+    return terms
+
+
+def _weighted(terms: list[str], lang: str, rarity: dict[str, float]) -> dict[int, float]:
+    """Sublinear tf (1 + ln tf) times rarity, keyed by seeded hash."""
+    out: dict[int, float] = {}
+    for term, count in Counter(terms).items():
+        weight = rarity.get(term)
+        if weight is None:
+            parts = term.split(" ")
+            weight = sum(story_text.rarity(p, lang) for p in parts) / len(parts) + 1.0
+        if weight > 0:
+            out[_key(term)] = (1.0 + math.log(count)) * weight
+    return out
+
+
+def is_templated(tokens: list[Token]) -> bool:
+    """Mostly numbers and short words: the near tier's templated-item rule."""
+    if not tokens:
+        return False
+    numbers = sum(t.kind == "num" for t in tokens)
+    short = sum(t.kind != "num" and len(t.text) <= _SHORT_LETTERS for t in tokens)
+    return (
+        numbers >= TEMPLATE_NUMBER_FRACTION * len(tokens)
+        and numbers + short >= TEMPLATE_SHORT_FRACTION * len(tokens)
+    )
+
+
+def _shingles(norms: list[str]) -> np.ndarray:
+    if not norms:
+        return np.empty(0, np.uint64)
+    width = min(SHINGLE_SIZE, len(norms))
+    grams = {
+        xxhash.xxh3_64_intdigest("\x1f".join(norms[i : i + width]).encode("utf-8"))
+        for i in range(len(norms) - width + 1)
+    }
+    return np.array(sorted(grams), dtype=np.uint64)
+
+
+def profile(
+    title: str | None, body: str, day: int | None, lang: str | None = None
+) -> ArticleProfile:
+    """The :class:`ArticleProfile` of one article.
+
+    Args:
+        title: the detected headline, or None.
+        body: the cleaned body (date header and title removed).
+        day: publication day (days since 1970-01-01), or None when unknown.
+        lang: ISO 639-1 code; detected from title and body when None.
+    """
+    body = _strip_sign_off(body)
+    title = title.strip() if title and title.strip() else None
+    full = f"{title}\n\n{body}" if title else body
+    lang = lang or story_text.detect_language(full)
+    stops = story_text.stop_words(lang)
+    title_tokens = story_text.tokenize(title, lang) if title else []
+    body_tokens = story_text.tokenize(body, lang)
+    tokens = title_tokens + body_tokens
+
+    def content(toks: list[Token]) -> list[str]:
+        return [t.norm for t in toks if t.kind != "num" and t.norm not in stops]
+
+    words = content(tokens)
+    rarity = {w: story_text.rarity(w, lang) for w in set(words)}
+    lemmas = [story_text.lemma(w, lang) for w in words]
+    lemma_rarity = {m: story_text.rarity(m, lang) for m in set(lemmas)}
+    head_words = content(title_tokens) + content(body_tokens)[:HEAD_TOKENS]
+    body_entities = _entity_terms(body_tokens, body, lang, stops)
+    lead_end = body_tokens[HEAD_TOKENS].start if len(body_tokens) > HEAD_TOKENS else len(body)
+    head_entities = _entity_terms(body_tokens[:HEAD_TOKENS], body[:lead_end], lang, stops)
+    if title:
+        title_entities = _entity_terms(title_tokens, title, lang, stops)
+        body_entities += title_entities
+        head_entities += title_entities
+    numbers = [t.norm for t in tokens if t.kind == "num"]
+    head_numbers = [t.norm for t in title_tokens + body_tokens[:HEAD_TOKENS] if t.kind == "num"]
+    mass = _weighted(lemmas, lang, lemma_rarity)
+    return ArticleProfile(
+        lang=lang,
+        title=SparseVector.from_counts(_weighted(content(title_tokens), lang, rarity))
+        if title
+        else None,
+        head=SparseVector.from_counts(_weighted(head_words, lang, rarity)),
+        text=SparseVector.from_counts(_weighted(words, lang, rarity)),
+        lemmas=SparseVector.from_counts(mass),
+        entities=SparseVector.from_counts(_weighted(body_entities, lang, rarity)),
+        head_entities=SparseVector.from_counts(_weighted(head_entities, lang, rarity)),
+        mass=mass,
+        shingles=_shingles([t.norm for t in tokens]),
+        figures=Counter(numbers),
+        lead_figures=frozenset(head_numbers[:LEAD_FIGURES]),
+        day=day,
+        token_count=len(tokens),
+        templated=is_templated(body_tokens),
+    )
+
+
+def _jaccard(a: frozenset | set, b: frozenset | set) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def _containment(a: ArticleProfile, b: ArticleProfile) -> float:
+    """Rarity mass of the shared lemmas over the smaller article's mass."""
+    small, large = (a, b) if sum(a.mass.values()) <= sum(b.mass.values()) else (b, a)
+    total = sum(small.mass.values())
+    if total <= 0:
+        return 0.0
+    shared = sum(min(w, large.mass[k]) for k, w in small.mass.items() if k in large.mass)
+    return shared / total
+
+
+def _novelty(head: SparseVector, other: SparseVector) -> float:
+    """Share of ``head``'s weight on entity terms that ``other`` never mentions."""
+    total = float(head.weights.sum())
+    if total <= 0:
+        return 0.0
+    missing = ~np.isin(head.keys, other.keys, assume_unique=True)
+    return float(head.weights[missing].sum()) / total
+
+
+def days_apart(a: ArticleProfile, b: ArticleProfile) -> int | None:
+    """Days between the two publication days; None when either is unknown."""
+    if a.day is None or b.day is None:
+        return None
+    return abs(a.day - b.day)
+
+
+def _order_key(article: ArticleProfile) -> tuple[int, int]:
+    return article.token_count, xxhash.xxh3_64_intdigest(article.shingles.tobytes())
+
+
+def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
+    """The :data:`SIGNAL_NAMES` of a pair, as a ``float64`` array (symmetric in a, b).
+
+    Missing evidence is neutral rather than a flag, so no signal tells one corpus or
+    source from another: without both titles ``cos_title`` is ``cos_head``. Time is
+    not a signal (labelled pairs are dated in one corpus only, so a learned time weight
+    would learn the corpus): :func:`days_apart` gates the decision instead.
+    """
+    if _order_key(b) < _order_key(a):
+        a, b = b, a
+    shared_shingles = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+    smaller = min(len(a.shingles), len(b.shingles))
+    union = len(a.shingles) + len(b.shingles) - shared_shingles
+    figs_a, figs_b = set(a.figures), set(b.figures)
+    few, many = (figs_a, figs_b) if len(figs_a) <= len(figs_b) else (figs_b, figs_a)
+    no_figures = not figs_a and not figs_b
+    cos_head = cosine(a.head, b.head)
+    values = {
+        "cos_title": cos_head if a.title is None or b.title is None else cosine(a.title, b.title),
+        "cos_head": cos_head,
+        "cos_head_cross": max(cosine(a.head, b.text), cosine(b.head, a.text)),
+        "cos_text": cosine(a.text, b.text),
+        "cos_lemma": cosine(a.lemmas, b.lemmas),
+        "cos_entity": cosine(a.entities, b.entities),
+        "cos_head_entity": cosine(a.head_entities, b.head_entities),
+        "head_entity_novelty": max(
+            _novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)
+        ),
+        "lemma_containment": _containment(a, b),
+        "shingle_containment": shared_shingles / smaller if smaller else 0.0,
+        "shingle_jaccard": shared_shingles / union if union else 0.0,
+        "figure_jaccard": _jaccard(figs_a, figs_b),
+        "shared_figures": math.log1p(len(figs_a & figs_b)),
+        "shared_entities": math.log1p(
+            len(np.intersect1d(a.entities.keys, b.entities.keys, assume_unique=True))
+        ),
+        "figures_missing": len(few - many) / len(few) if few else 0.0,
+        "lead_figure_jaccard": _jaccard(a.lead_figures, b.lead_figures),
+        "no_figures": float(no_figures),
+        "length_ratio": abs(math.log(max(a.token_count, 1) / max(b.token_count, 1))),
+        "no_entities": float(not len(a.entities) or not len(b.entities)),
+        "templated": float(a.templated or b.templated),
+    }
+    return np.array([values[name] for name in SIGNAL_NAMES], dtype=np.float64)
