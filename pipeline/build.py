@@ -25,8 +25,17 @@ from newsingest.transforms.write import WriteDataset, WrittenFile
 __all__ = ["build_pipeline", "skip_ingested_before", "write_run_report"]
 
 
-def write_run_report(written: list[WrittenFile], matched: int, skipped: int, staging: str) -> str:
-    """Writes the staged run report the driver commits from; returns its path."""
+def write_run_report(
+    written: list[WrittenFile],
+    matched: int,
+    skipped: int,
+    staging: str,
+    ignored: dict[str, int] | None = None,
+) -> str:
+    """Writes the staged run report the driver commits from; returns its path.
+
+    ``ignored`` counts the input names not read, per selection rule.
+    """
     files = sorted(
         (
             {
@@ -42,7 +51,11 @@ def write_run_report(written: list[WrittenFile], matched: int, skipped: int, sta
     )
     path = f"{staging}/{RUN_REPORT}"
     with FileSystems.create(path) as handle:
-        handle.write(orjson.dumps({"matched": matched, "skipped": skipped, "files": files}))
+        handle.write(
+            orjson.dumps(
+                {"matched": matched, "skipped": skipped, "ignored": ignored or {}, "files": files}
+            )
+        )
     return path
 
 
@@ -82,6 +95,8 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
         config.max_file_bytes,
         config.progress,
         config.json_fields,
+        exclude=(config.output,),
+        follow_symlinks=config.follow_symlinks,
     )
     normalized = read.articles | "NormalizeArticles" >> NormalizeArticles(config.progress)
     articles = normalized.articles
@@ -126,6 +141,7 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
             beam.pvalue.AsSingleton(matched),
             beam.pvalue.AsSingleton(skipped_total),
             config.staging,
+            beam.pvalue.AsSingleton(read.ignored),
         )
     )
     if config.commit_in_pipeline:

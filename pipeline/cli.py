@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import logging
 import os
@@ -21,10 +22,17 @@ from newsingest.pipeline.build import build_pipeline
 from newsingest.pipeline.commit import commit_run, read_json, recover
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import inspect
+from newsingest.pipeline.exitcodes import ExitCode, exit_code_for
 from newsingest.pipeline.lock import DatasetLock
-from newsingest.pipeline.options import NewsIngestOptions, add_run_arguments, to_run_config
+from newsingest.pipeline.options import (
+    NewsIngestOptions,
+    add_run_arguments,
+    check_arguments,
+    to_run_config,
+)
+from newsingest.transforms.core.file_selection import Selection
 from newsingest.transforms.progress import finish
-from newsingest.transforms.read import input_pattern, read_file_refs
+from newsingest.transforms.read import select_inputs
 from newsingest.transforms.timing import STAGE_NAMESPACE
 
 __all__ = ["main", "run"]
@@ -85,14 +93,13 @@ def local_workers(files: int, cpus: int) -> int:
     return min(cpus, 2) if files >= MULTI_PROCESS_FROM_FILES and cpus > 1 else 1
 
 
-def _choose_local_parallelism(options: PipelineOptions, inputs: tuple[str, ...]) -> None:
+def _choose_local_parallelism(options: PipelineOptions, files: int) -> None:
     """Large local runs use two worker processes unless ``--direct_num_workers`` is given."""
     if options.view_as(StandardOptions).runner not in (None, "DirectRunner", "direct"):
         return
     if "direct_num_workers" in options.get_all_options(drop_default=True):
         return
-    files, _ = read_file_refs(inputs)
-    workers = local_workers(len(files), os.cpu_count() or 1)
+    workers = local_workers(files, os.cpu_count() or 1)
     if workers > 1:
         direct = options.view_as(DirectOptions)
         direct.direct_num_workers = workers
@@ -108,34 +115,53 @@ def _runner(options: PipelineOptions):
     return None
 
 
-def check_inputs(inputs: tuple[str, ...]) -> None:
-    """Raises FileNotFoundError for an input path (not a glob) that matches nothing.
+class NothingToIngest(Exception):
+    """The inputs exist but select no file: nothing is committed (exit code 0)."""
 
-    A bucket "folder" counts as existing when any object lies under it.
-    """
-    for path in inputs:
-        if any(ch in path for ch in "*?[") or FileSystems.exists(path):
-            continue
-        if not any(r.metadata_list for r in FileSystems.match([input_pattern(path)])):
-            raise FileNotFoundError(f"input {path!r} does not exist")
+    def __init__(self, selection: Selection):
+        ignored = ", ".join(f"{rule} {n}" for rule, n in sorted(selection.ignored.items()))
+        super().__init__(
+            "nothing to ingest: the inputs hold no input file"
+            + (f" ({sum(selection.ignored.values())} names ignored: {ignored})" if ignored else "")
+            + "; nothing was committed"
+        )
+        self.selection = selection
 
 
 def run(config: RunConfig, options: PipelineOptions) -> dict:
-    """Runs the pipeline for ``config`` and commits it; returns the run manifest."""
-    check_inputs(config.inputs)
-    if config.commit_in_pipeline:
-        return _run_committing_in_pipeline(config, options)
+    """Runs the pipeline for ``config`` and commits it; returns the run manifest.
+
+    The dataset lock is held from recovery to the commit, also with
+    ``--commit-in-pipeline`` (whose commit step verifies the lease before its commit
+    point), so two writers never overlap on one output.
+
+    Raises:
+        FileNotFoundError: an input does not exist (nothing is written).
+        NothingToIngest: the inputs select no file (nothing is written).
+        LockedError: another writer holds the output; LeaseLostError when it took the
+            output over during this run (nothing committed).
+        CommittedButUnfinished: committed, finishing failed (the next run completes it).
+    """
+    selection = select_inputs(config.inputs, exclude=(config.output,))
+    if not selection.files:
+        raise NothingToIngest(selection)
     started = time.perf_counter()
+    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
     with DatasetLock(config.output, owner=f"run {config.run_id}") as lock:
+        config = dataclasses.replace(config, lease=lock.lease)
         recover(config.output)
-        if FileSystems.exists(f"{config.output}/_runs/{config.run_id}.json"):
+        if FileSystems.exists(manifest_path):
             raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
         state = inspect(config.output, config.dedup)
-        _choose_local_parallelism(options, config.inputs)
+        _choose_local_parallelism(options, len(selection.files))
         p = beam.Pipeline(runner=_runner(options), options=options)
         build_pipeline(p, config, state)
         result = p.run()
         result.wait_until_finish()
+        if config.commit_in_pipeline:
+            if not FileSystems.exists(manifest_path):
+                raise RuntimeError(f"pipeline ended in state {result.state} without committing")
+            return read_json(manifest_path)
         timings = {
             "pipeline": round(time.perf_counter() - started, 3),
             "stage_cpu": {
@@ -146,27 +172,6 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
         lock.assert_held()
         manifest = commit_run(config, timings, started)
     return manifest
-
-
-def _run_committing_in_pipeline(config: RunConfig, options: PipelineOptions) -> dict:
-    """Submits a pipeline that commits itself; waits only where the runner lets it.
-
-    The lock is held only while recovering and checking (never across the job,
-    whose launcher may exit): a live run on the same output refuses this one.
-    """
-    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
-    with DatasetLock(config.output, owner=f"submit {config.run_id}"):
-        recover(config.output)
-        if FileSystems.exists(manifest_path):
-            raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
-        state = inspect(config.output, config.dedup)
-    p = beam.Pipeline(runner=_runner(options), options=options)
-    build_pipeline(p, config, state)
-    result = p.run()
-    result.wait_until_finish()
-    if not FileSystems.exists(manifest_path):
-        raise RuntimeError(f"pipeline ended in state {result.state} without committing")
-    return read_json(manifest_path)
 
 
 def counter_values(result, namespace: str) -> dict[str, int]:
@@ -230,6 +235,7 @@ def format_summary(manifest: dict, output: str | None = None) -> str:
         f"  duplicates   {counts['duplicates']} ({by_method})",
         f"  quarantined  {counts['quarantined']} ({by_reason})",
         f"  skipped      {counts['skipped_already_ingested']} (already ingested)",
+        f"  ignored      {counts.get('ignored', 0)} names ({_ignored(counts)})",
         "  per date     " + _per_date(counts["per_date"]),
         f"  wall time    {wall:.2f} s ({rate:,.0f} docs/s)",
     ]
@@ -276,12 +282,28 @@ def configure_logging(log_format: str, verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
+_PREFIXES = {
+    ExitCode.FAILED: "failed (nothing committed)",
+    ExitCode.USAGE: "error",
+    ExitCode.NOT_FOUND: "error",
+    ExitCode.BUSY: "busy (nothing committed)",
+    ExitCode.COMMITTED_UNFINISHED: "committed, not finished",
+}
+
+
 def _fail(config: RunConfig | None, message: str, code: int) -> int:
+    text = f"{_PREFIXES.get(code, 'failed')}: {message}"
     if config is not None and config.progress.log_format == "json":
-        sys.stderr.write(orjson.dumps({"event": "error", "message": message}).decode() + "\n")
+        event = {"event": "error", "exit_code": int(code), "message": text}
+        sys.stderr.write(orjson.dumps(event).decode() + "\n")
     else:
-        print(f"newsingest run: {message}", file=sys.stderr)
+        print(f"newsingest run: {text}", file=sys.stderr)
     return code
+
+
+def _ignored(counts: dict) -> str:
+    rules = counts.get("ignored_by_rule") or {}
+    return ", ".join(f"{k} {v}" for k, v in rules.items()) or "none"
 
 
 def _per_date(per_date: dict[str, int], shown: int = 8) -> str:
@@ -294,19 +316,31 @@ def _per_date(per_date: dict[str, int], shown: int = 8) -> str:
     return ", ".join(items)
 
 
+def _verbose_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verbose", action="store_true")
+
+
 def _run_command(argv: list[str]) -> int:
     known, _ = _run_parser().parse_known_args(argv)
     configure_logging(known.log_format, known.verbose)
-    options = PipelineOptions([a for a in argv if a != "--verbose"])
-    options.view_as(NewsIngestOptions)
     try:
+        check_arguments(argv, extra=_verbose_flag)
+        options = PipelineOptions([a for a in argv if a != "--verbose"])
+        options.view_as(NewsIngestOptions)
         config = to_run_config(options)
     except ValueError as error:
-        return _fail(None, f"error: {error}", 2)
+        return _fail(None, str(error), ExitCode.USAGE)
     try:
         manifest = run(config, options)
-    except Exception as error:
-        return _fail(config, f"failed: {type(error).__name__}: {error}", 1)
+    except NothingToIngest as nothing:
+        if config.progress.log_format == "json":
+            print(orjson.dumps({"event": "nothing_to_ingest", "message": str(nothing)}).decode())
+        else:
+            print(f"newsingest run: {nothing}", file=sys.stderr)
+        return ExitCode.OK
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message and a code
+        code = exit_code_for(error)
+        return _fail(config, f"{type(error).__name__}: {error}", code)
     files = files_read(manifest)
     wall = manifest["timings_s"].get("wall", 0.0)
     finish(config.progress, files if files is not None else manifest["counts"]["read"],
@@ -317,7 +351,7 @@ def _run_command(argv: list[str]) -> int:
         print(orjson.dumps(summary | {"timings_s": manifest["timings_s"]}).decode())
     elif config.progress.enabled:
         print(format_summary(manifest, config.output))
-    return 0
+    return ExitCode.OK
 
 
 STREAMING_REMOVED = (
@@ -344,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     if argv[0] not in COMMANDS:
         print(f"newsingest: unknown command {argv[0]!r}\n\n{_description()}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if argv[0] == "run":
         return run_main(argv[1:])
     module = importlib.import_module(COMMANDS[argv[0]][0])

@@ -29,11 +29,14 @@ from apache_beam.io.filesystems import FileSystems
 
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import INDEX_SETTINGS, index_settings
-from newsingest.pipeline.fsutil import delete_tree, is_local
+from newsingest.pipeline.fsutil import delete_paths, delete_tree, is_local
+from newsingest.pipeline.lock import verify_lease
 from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.core.file_selection import escape_glob
 
 __all__ = [
     "AccountingError",
+    "CommittedButUnfinished",
     "COMMIT_PLAN",
     "apply_plan",
     "commit_run",
@@ -50,6 +53,22 @@ _LOG = logging.getLogger(__name__)
 
 class AccountingError(RuntimeError):
     """read != kept + duplicates + quarantined + skipped: the run is not committed."""
+
+
+class CommittedButUnfinished(RuntimeError):
+    """The commit point was passed (the plan is durable) but applying it failed.
+
+    The run *is* committed: the next run, ``watch`` or ``compact`` on the output
+    finishes applying the plan (``recover``), after which ``newsingest runs`` lists it.
+    """
+
+    def __init__(self, run_id: str, output: str, cause: BaseException):
+        super().__init__(
+            f"run {run_id} is committed (its commit plan is durable) but finishing it failed: "
+            f"{type(cause).__name__}: {cause}. Nothing is lost: the next `newsingest run`, "
+            f"`watch` or `compact` on {output} completes it"
+        )
+        self.run_id = run_id
 
 
 def read_json(path: str):
@@ -95,8 +114,11 @@ def summarize(report: dict) -> dict:
         if target is not None:
             for key, count in f["counts"].items():
                 target[key] = target.get(key, 0) + count
+    ignored = report.get("ignored") or {}
     return {
         "read": report["matched"],
+        "ignored": sum(ignored.values()),
+        "ignored_by_rule": dict(sorted(ignored.items())),
         "skipped_already_ingested": report.get("skipped", 0),
         "kept": sum(per_date.values()),
         "duplicates": sum(duplicates.values()),
@@ -131,10 +153,16 @@ def commit_run(config: RunConfig, timings: dict[str, float], started: float | No
     when committing inside the pipeline): the manifest records the wall time up
     to the commit point.
 
+    When ``config.lease`` is set, the dataset lock must still hold it just before the
+    commit point (``verify_lease``), so a writer that lost the output never commits.
+
     Raises:
         AccountingError: when read != kept + duplicates + quarantined + skipped;
             nothing becomes visible and the staged files are deleted by the next
             run's recovery.
+        LeaseLostError: another writer holds the output; nothing was committed.
+        CommittedButUnfinished: the commit point was passed but applying the plan
+            failed (e.g. a full disk): the run is committed and recovery finishes it.
     """
     report = read_json(f"{config.staging}/{RUN_REPORT}")
     counts = summarize(report)
@@ -175,9 +203,15 @@ def commit_run(config: RunConfig, timings: dict[str, float], started: float | No
         "manifest": manifest,
         "staging": config.staging,
     }
+    crash_point("commit:plan")
+    if config.lease is not None:
+        verify_lease(config.output, config.lease)
     write_json(f"{config.staging}/{COMMIT_PLAN}", plan)
-    crash_point("commit:planned")
-    apply_plan(plan)
+    try:
+        crash_point("commit:planned")
+        apply_plan(plan)
+    except Exception as error:
+        raise CommittedButUnfinished(config.run_id, config.output, error) from error
     return manifest
 
 
@@ -200,7 +234,7 @@ def apply_plan(plan: dict) -> None:
         raise RuntimeError(f"commit of run {plan['run_id']} lost files: {missing[:5]}")
     obsolete = [path for path in plan.get("deletes", []) if FileSystems.exists(path)]
     if obsolete:
-        FileSystems.delete(obsolete)
+        delete_paths(obsolete)
     for path, value in plan.get("write_if_absent", {}).items():
         if not FileSystems.exists(path):
             write_json(path, value)
@@ -216,7 +250,7 @@ def _staged_runs(root: str) -> list[str]:
             return []
         return sorted(f"{staging}/{name}" for name in os.listdir(staging))
     runs = set()
-    for result in FileSystems.match([f"{staging}/**"]):
+    for result in FileSystems.match([f"{escape_glob(staging)}/**"]):
         for meta in result.metadata_list:
             relative = meta.path[len(staging) + 1 :]
             runs.add(f"{staging}/{relative.split('/', 1)[0]}")

@@ -25,9 +25,19 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from newsingest.pipeline.commit import COMMIT_PLAN, apply_plan, recover, write_json
-from newsingest.pipeline.fsutil import ExchangeUnsupported, delete_tree, exchange_paths, is_local
-from newsingest.pipeline.lock import DatasetLock, LockedError
+from newsingest.pipeline.dataset import NotADatasetError, require_dataset
+from newsingest.pipeline.exitcodes import ExitCode, exit_code_for
+from newsingest.pipeline.fsutil import (
+    ExchangeUnsupported,
+    delete_paths,
+    delete_tree,
+    exchange_paths,
+    is_local,
+)
+from newsingest.pipeline.lock import DatasetLock, LockedError, verify_lease
 from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
+from newsingest.transforms.core.crashpoints import crash_point
+from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.write import write_parquet
 
 __all__ = ["compact", "main"]
@@ -44,7 +54,7 @@ def _folders(root: str) -> dict[str, tuple[list[str], tuple]]:
     found: dict[str, list[str]] = defaultdict(list)
     kinds = {}
     for pattern, kind in _TABLES.items():
-        for result in FileSystems.match([f"{root}/{pattern}/*.parquet"]):
+        for result in FileSystems.match([f"{escape_glob(root)}/{pattern}/*.parquet"]):
             for meta in result.metadata_list:
                 folder = posixpath.dirname(meta.path)
                 found[folder].append(meta.path)
@@ -68,7 +78,7 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 def _other_files(folder: str) -> list[str]:
     return sorted(
         meta.path
-        for result in FileSystems.match([f"{folder}/*"])
+        for result in FileSystems.match([f"{escape_glob(folder)}/*"])
         for meta in result.metadata_list
         if not meta.path.endswith(".parquet")
     )
@@ -94,13 +104,19 @@ def _open_local(path: str):
 
 
 def compact(root: str, min_files: int = 2, max_rows_per_file: int = 1_000_000) -> dict:
-    """Compacts ``root`` under its lock; returns ``{folder: [files before, files after]}``."""
+    """Compacts ``root`` under its lock; returns ``{folder: [files before, files after]}``.
+
+    Raises NotADatasetError (writing nothing, not even the lock) when ``root`` is not a
+    dataset, and LeaseLostError when another writer took the output over: ownership is
+    checked just before every folder swap and before the compaction record.
+    """
     root = root.rstrip("/")
+    require_dataset(root)
     now = dt.datetime.now(dt.timezone.utc)
     stamp = f"compact-{now:%Y%m%dT%H%M%S%fZ}"
     staging = f"{root}/_staging/{stamp}"
     summary: dict[str, list[int]] = {}
-    with DatasetLock(root, owner=stamp):
+    with DatasetLock(root, owner=stamp) as lock:
         recover(root)
         for folder, (paths, kind) in _folders(root).items():
             if len(paths) < min_files:
@@ -108,8 +124,11 @@ def compact(root: str, min_files: int = 2, max_rows_per_file: int = 1_000_000) -
             relative = folder[len(root) + 1 :]
             target = f"{staging}/{relative}"
             merged = _merge(paths, kind, target, stamp, max_rows_per_file)
+            crash_point("compact:merged")
+            verify_lease(root, lock.lease)
             _swap(folder, target, paths, merged, staging, stamp)
             summary[relative] = [len(paths), len(merged)]
+        verify_lease(root, lock.lease)
         write_json(
             f"{root}/_compactions/{stamp}.json",
             {"compaction": stamp, "at": now.isoformat(), "folders": summary},
@@ -143,7 +162,7 @@ def _swap(folder, target, old_paths, merged, staging, stamp) -> None:
     }
     write_json(f"{staging}/{COMMIT_PLAN}", plan)
     apply_plan(plan)
-    FileSystems.delete([f"{staging}/{COMMIT_PLAN}"])
+    delete_paths([f"{staging}/{COMMIT_PLAN}"])
 
 
 def main(argv: list[str]) -> int:
@@ -165,9 +184,13 @@ def main(argv: list[str]) -> int:
         parser.error("--min-files must be >= 2 and --max-rows-per-file >= 1")
     try:
         summary = compact(args.output, args.min_files, args.max_rows_per_file)
+    except NotADatasetError as error:
+        print(f"newsingest compact: error: {error}", file=sys.stderr)
+        return ExitCode.NOT_FOUND
     except (LockedError, OSError, RuntimeError) as error:
+        code = exit_code_for(error)
         print(f"newsingest compact: failed: {error}", file=sys.stderr)
-        return 1
+        return code
     if not summary:
         print("nothing to compact")
     for folder, (before, after) in summary.items():

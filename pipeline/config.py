@@ -36,6 +36,11 @@ class RunConfig:
             launchers that submit and exit, like Dataflow Flex Templates).
         json_fields: which fields of JSON/JSON Lines records hold the body,
             title, date and id (``--json-fields``).
+        follow_symlinks: read symbolic links to regular files (default: links are
+            quarantined as ``symlink_not_followed``).
+        lease: the dataset lock's owner string this run must still hold at its commit
+            point (``pipeline.lock.verify_lease``); None only in tests and tools that
+            commit without a lock.
     """
 
     inputs: tuple[str, ...]
@@ -50,6 +55,8 @@ class RunConfig:
     progress: ProgressSettings = dataclasses.field(default_factory=ProgressSettings)
     commit_in_pipeline: bool = False
     json_fields: FieldMapping = dataclasses.field(default_factory=FieldMapping)
+    follow_symlinks: bool = False
+    lease: str | None = None
 
     def validate(self) -> None:
         """Raises ValueError naming the first bad setting."""
@@ -82,6 +89,7 @@ class RunConfig:
             "max_file_bytes": self.max_file_bytes,
             "num_shards": self.num_shards,
             "max_rows_per_file": self.max_rows_per_file,
+            "follow_symlinks": self.follow_symlinks,
             "dedup": dataclasses.asdict(self.dedup),
             "dedup_decisions": self.dedup.decision_settings(),
             "feature_version": feature_version(self.dedup),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import orjson
@@ -10,14 +11,18 @@ from apache_beam.io.filesystems import FileSystems
 
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_version import feature_identity, feature_version
+from newsingest.transforms.core.file_selection import escape_glob
 
 __all__ = [
     "DatasetState",
     "IncompatibleIndexError",
+    "NotADatasetError",
     "check_feature_version",
     "index_settings",
     "inspect",
+    "is_dataset",
     "rebuild_hint",
+    "require_dataset",
 ]
 
 INDEX_SETTINGS = "_index/_settings.json"
@@ -27,8 +32,31 @@ class IncompatibleIndexError(ValueError):
     """The dataset's index has another feature version than this run computes."""
 
 
+class NotADatasetError(FileNotFoundError):
+    """The path does not exist or holds no newsingest dataset (exit code 3)."""
+
+
 def _has_files(glob: str) -> bool:
     return any(result.metadata_list for result in FileSystems.match([glob]))
+
+
+def is_dataset(root: str) -> bool:
+    """True when ``root`` holds a committed run manifest or the index settings."""
+    root = root.rstrip("/")
+    return FileSystems.exists(f"{root}/{INDEX_SETTINGS}") or _has_files(
+        f"{escape_glob(root)}/_runs/*.json"
+    )
+
+
+def require_dataset(root: str) -> None:
+    """Raises NotADatasetError unless ``root`` is a dataset; reads only, writes nothing."""
+    if not FileSystems.exists(root.rstrip("/") or "/"):
+        raise NotADatasetError(f"dataset {root!r} does not exist")
+    if not is_dataset(root):
+        raise NotADatasetError(
+            f"{root!r} is not a newsingest dataset (no _runs/*.json and no "
+            f"{INDEX_SETTINGS}); nothing was written"
+        )
 
 
 def _read_json(path: str):
@@ -74,15 +102,15 @@ class DatasetState:
 
     @property
     def index_glob(self) -> str:
-        return f"{self.root}/_index/*.parquet"
+        return f"{escape_glob(self.root)}/_index/*.parquet"
 
     @property
     def quarantine_glob(self) -> str:
-        return f"{self.root}/quarantine/*.parquet"
+        return f"{escape_glob(self.root)}/quarantine/*.parquet"
 
     @property
     def duplicates_glob(self) -> str:
-        return f"{self.root}/duplicates/*.parquet"
+        return f"{escape_glob(self.root)}/duplicates/*.parquet"
 
 
 def check_feature_version(root: str, dedup: DedupConfig) -> None:
@@ -108,9 +136,14 @@ def inspect(root: str, dedup: DedupConfig) -> DatasetState:
     """The state of ``root``; raises IncompatibleIndexError on another feature version."""
     state = DatasetState(
         root=root,
-        has_index=_has_files(f"{root}/_index/*.parquet"),
-        has_quarantine=_has_files(f"{root}/quarantine/*.parquet"),
-        has_duplicates=_has_files(f"{root}/duplicates/*.parquet"),
+        has_index=False,
+        has_quarantine=False,
+    )
+    state = dataclasses.replace(
+        state,
+        has_index=_has_files(state.index_glob),
+        has_quarantine=_has_files(state.quarantine_glob),
+        has_duplicates=_has_files(state.duplicates_glob),
     )
     if state.has_index:
         check_feature_version(root, dedup)

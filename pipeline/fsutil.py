@@ -5,10 +5,13 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
+import shutil
 
 from apache_beam.io.filesystems import FileSystems
 
-__all__ = ["is_local", "delete_tree", "exchange_paths", "ExchangeUnsupported"]
+from newsingest.transforms.core.file_selection import escape_glob
+
+__all__ = ["is_local", "delete_paths", "delete_tree", "exchange_paths", "ExchangeUnsupported"]
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -23,6 +26,22 @@ def is_local(path: str) -> bool:
     return FileSystems.get_scheme(path) in (None, "file")
 
 
+def delete_paths(paths: list[str]) -> None:
+    """Deletes files (or folders, recursively) by their exact paths.
+
+    Locally without Beam's ``LocalFileSystem.delete``, which treats ``[``, ``*`` and
+    ``?`` in a path as a glob; elsewhere through ``FileSystems.delete``.
+    """
+    remote = [p for p in paths if not is_local(p)]
+    for path in (p for p in paths if is_local(p)):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    if remote:
+        FileSystems.delete(remote)
+
+
 def delete_tree(path: str) -> None:
     """Deletes a folder and everything under it, locally or in a bucket (a no-op if absent).
 
@@ -31,10 +50,12 @@ def delete_tree(path: str) -> None:
     """
     if is_local(path):
         if os.path.exists(path):
-            FileSystems.delete([path])
+            delete_paths([path])
         return
     objects = [
-        meta.path for result in FileSystems.match([f"{path}/**"]) for meta in result.metadata_list
+        meta.path
+        for result in FileSystems.match([f"{escape_glob(path)}/**"])
+        for meta in result.metadata_list
     ]
     if objects:
         FileSystems.delete(objects)

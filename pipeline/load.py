@@ -23,8 +23,11 @@ import duckdb
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
+from newsingest.pipeline.dataset import NotADatasetError
+from newsingest.pipeline.exitcodes import ExitCode
 from newsingest.pipeline.runs import list_runs
 from newsingest.schemas import ARTICLES, DUPLICATES, QUARANTINE, TableSchema
+from newsingest.transforms.core.file_selection import escape_glob
 
 __all__ = [
     "DatasetNotFoundError",
@@ -63,7 +66,7 @@ TABLES: tuple[_Table, ...] = (
 )
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(NotADatasetError):
     """The output directory is missing or has no committed run manifests."""
 
 
@@ -169,7 +172,7 @@ def committed_runs(output: str) -> tuple[list[dict], list[str]]:
 
 def _source(con: duckdb.DuckDBPyConnection, output: str, table: _Table) -> tuple[str, list]:
     """``read_parquet(...)`` over the table's files with its parameters, or ('', []) if none."""
-    pattern = f"{output}/{table.pattern}"
+    pattern = f"{escape_glob(output)}/{table.pattern}"
     [(count,)] = con.execute("SELECT count(*) FROM glob(?)", [pattern]).fetchall()
     if not count:
         return "", []
@@ -362,9 +365,9 @@ def main(argv: Sequence[str]) -> int:
         result = load_duckdb(args.output, args.database, verify=args.verify)
     except DatasetNotFoundError as error:
         print(f"newsingest load: error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.NOT_FOUND
     except (LoadError, duckdb.Error) as error:
         print(f"newsingest load: failed: {error}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     print(format_result(result, args.database))
     return 0

@@ -36,9 +36,10 @@ from apache_beam.io.filesystems import FileSystems
 from newsingest.pipeline.build import write_run_report
 from newsingest.pipeline.commit import commit_run, write_json
 from newsingest.pipeline.config import RunConfig
+from newsingest.pipeline.fsutil import delete_paths
 from newsingest.transforms.core.engine import dedup_batch
+from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.resolution import Decision
-from newsingest.transforms.core.structured import FieldMapping
 from newsingest.transforms.index import (
     index_table,
 )
@@ -96,12 +97,15 @@ class BatchResult:
 
 
 def _read_files(
-    files: list[InputFile], max_file_bytes: int, fields: FieldMapping
+    files: list[InputFile], config: RunConfig
 ) -> tuple[list[RawArticle], list[QuarantineRecord]]:
     """Articles and rejected records of ``files`` (a JSON Lines file gives many)."""
     articles, rejected = [], []
     for f in files:
-        for outcome in read_records(FileRef(uri=f.uri, size=f.size), max_file_bytes, fields):
+        ref = FileRef(uri=f.uri, size=f.size)
+        for outcome in read_records(
+            ref, config.max_file_bytes, config.json_fields, config.follow_symlinks
+        ):
             (rejected if isinstance(outcome, QuarantineRecord) else articles).append(outcome)
     return articles, rejected
 
@@ -156,7 +160,7 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
     ``_watch/``, so a restarted watcher does not read them again.
     """
     started = time.perf_counter()
-    raws, quarantine = _read_files(files, config.max_file_bytes, config.json_fields)
+    raws, quarantine = _read_files(files, config)
     records = len(raws) + len(quarantine)
     articles, no_text = normalize_batch(RawBatch(articles=raws))
     quarantine += no_text
@@ -238,7 +242,7 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     """
     paths = [
         meta.path
-        for result in FileSystems.match([f"{root}/{WATCH_FOLDER}/part-*.json"])
+        for result in FileSystems.match([f"{escape_glob(root)}/{WATCH_FOLDER}/part-*.json"])
         for meta in result.metadata_list
     ]
     seen: dict[str, tuple[int, float]] = {}
@@ -250,7 +254,7 @@ def load_seen(root: str, consolidate_above: int = 64) -> dict[str, tuple[int, fl
     if len(paths) > consolidate_above:
         merged = f"{root}/{WATCH_FOLDER}/part-merged-{time.time_ns()}.json"
         write_json(merged, [[u, s, m] for u, (s, m) in sorted(seen.items())])
-        FileSystems.delete(paths)
+        delete_paths(paths)
         _LOG.info("merged %d watch state files into %s", len(paths), merged)
     return seen
 

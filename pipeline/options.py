@@ -5,18 +5,27 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import difflib
 import inspect
 import re
 import secrets
+from collections.abc import Callable, Sequence
 
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
 
 from newsingest.pipeline.config import RunConfig
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.structured import FieldMapping, parse_field_mapping
 from newsingest.transforms.progress import ProgressSettings
 
-__all__ = ["NewsIngestOptions", "add_run_arguments", "to_run_config", "DEDUP_PREFIX"]
+__all__ = [
+    "DEDUP_PREFIX",
+    "NewsIngestOptions",
+    "UsageError",
+    "add_run_arguments",
+    "check_arguments",
+    "to_run_config",
+]
 
 DEDUP_PREFIX = "dedup_"
 
@@ -108,8 +117,18 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         default=False,
         help="Commit as the pipeline's last step instead of in this process (for Dataflow "
-        "Flex Templates, whose launcher submits and exits). No dataset lock is held: "
-        "schedule such runs one at a time per output.",
+        "Flex Templates, whose launcher submits and exits). The launcher holds the dataset "
+        "lock while it waits; the commit step verifies that lease first and aborts, "
+        "without touching the dataset, if another writer holds the output.",
+    )
+    parser.add_argument(
+        "--follow_symlinks",
+        "--follow-symlinks",
+        dest="follow_symlinks",
+        action="store_true",
+        default=False,
+        help="Read symbolic links to regular files (anywhere). By default a link is not "
+        "followed: it is quarantined as symlink_not_followed with its target.",
     )
     defaults = DedupConfig()
     helps = knob_help()
@@ -199,6 +218,7 @@ def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> R
         dedup=dedup,
         commit_in_pipeline=view.commit_in_pipeline,
         json_fields=parse_field_mapping(view.json_fields),
+        follow_symlinks=view.follow_symlinks,
         progress=ProgressSettings(
             enabled=not view.quiet,
             log_format=view.log_format,
@@ -207,3 +227,50 @@ def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> R
     )
     config.validate()
     return config
+
+
+class UsageError(ValueError):
+    """An unknown, mistyped or stray command-line argument (exit code 2)."""
+
+
+def _all_option_classes() -> list[type]:
+    """Every registered ``PipelineOptions`` subclass (Beam's and newsingest's), once each."""
+    found: dict[str, type] = {}
+    pending = list(PipelineOptions.__subclasses__())
+    while pending:
+        cls = pending.pop(0)
+        found.setdefault(f"{cls.__module__}.{cls.__qualname__}", cls)
+        pending.extend(cls.__subclasses__())
+    return list(found.values())
+
+
+def check_arguments(
+    argv: Sequence[str], extra: Callable[[argparse.ArgumentParser], None] | None = None
+) -> None:
+    """Raises UsageError for any argument neither newsingest nor Beam defines.
+
+    Beam's ``PipelineOptions`` silently discards what it does not know, so a typo such
+    as ``--dedup-near-treshold 0.5`` would run with the default. Here every argument is
+    parsed, without abbreviations, against the options of every registered
+    ``PipelineOptions`` subclass (``_add_argparse_args``) plus ``extra``; the error
+    names the first unknown option and the closest valid one (``difflib``).
+    """
+    parser = _BeamArgumentParser(allow_abbrev=False, add_help=False)
+    for cls in _all_option_classes():
+        try:
+            cls._add_argparse_args(parser)
+        except argparse.ArgumentError:
+            continue  # an option class re-registering a flag another one defines
+    if extra is not None:
+        extra(parser)
+    _, unknown = parser.parse_known_args(list(argv))
+    valid = sorted(o for o in parser._option_string_actions if o.startswith("--"))
+    for argument in unknown:
+        if argument == "--":
+            break
+        if not argument.startswith("-"):
+            raise UsageError(f"unexpected argument {argument!r}")
+        name = argument.split("=", 1)[0]
+        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise UsageError(f"unknown option {name}{hint}")

@@ -18,6 +18,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from newsingest.pipeline._report_data import NO_DATE, Cluster, ReportData, UnknownRunError, collect
 from newsingest.pipeline._report_svg import PALETTE, bar_chart, column_chart, legend
+from newsingest.pipeline.exitcodes import ExitCode
 from newsingest.pipeline.load import DatasetNotFoundError
 from newsingest.transforms.core.decoding import REASONS
 from newsingest.transforms.formats import INPUT_REASONS
@@ -453,7 +454,7 @@ def main(argv: Sequence[str]) -> int:
         data = collect(args.dataset, run_id=args.run, all_runs=args.all, clusters=args.clusters)
     except (DatasetNotFoundError, UnknownRunError) as error:
         print(f"newsingest report: error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.NOT_FOUND
     out = args.out or default_report_path(data.output, data.scope)
     write_report(render(data), out)
     if out != "-":

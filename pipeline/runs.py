@@ -9,6 +9,9 @@ import orjson
 from apache_beam.io.filesystems import FileSystems
 
 from newsingest.pipeline.commit import read_json
+from newsingest.pipeline.dataset import NotADatasetError, require_dataset
+from newsingest.pipeline.exitcodes import ExitCode
+from newsingest.transforms.core.file_selection import escape_glob
 
 __all__ = ["list_runs", "main"]
 
@@ -17,7 +20,7 @@ def list_runs(root: str) -> list[dict]:
     """Manifests of all committed runs, sorted by commit time then run id."""
     paths = [
         meta.path
-        for result in FileSystems.match([f"{root.rstrip('/')}/_runs/*.json"])
+        for result in FileSystems.match([f"{escape_glob(root.rstrip('/'))}/_runs/*.json"])
         for meta in result.metadata_list
     ]
     manifests = [read_json(path) for path in paths]
@@ -46,9 +49,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("output", help="dataset root")
     parser.add_argument("--json", action="store_true", help="print the manifests as JSON lines")
     args = parser.parse_args(argv)
-    if not FileSystems.exists(args.output):
-        print(f"newsingest runs: {args.output!r} does not exist", file=sys.stderr)
-        return 1
+    try:
+        require_dataset(args.output)
+    except NotADatasetError as error:
+        print(f"newsingest runs: error: {error}", file=sys.stderr)
+        return ExitCode.NOT_FOUND
     manifests = list_runs(args.output)
     if args.json:
         for manifest in manifests:

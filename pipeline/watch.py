@@ -6,10 +6,13 @@ commits micro-batches into ``--output`` with the batch pipeline's functions
 and commit protocol (``pipeline.microbatch``). It holds the dataset lock for
 as long as it runs.
 
-Which files are read:
-  * names that ``transforms.read.is_ignored_name`` ignores (``.name``,
-    ``_name``, ``*.tmp``, ``*.part``, ``*.partial``) never are: write under
-    such a name and rename into place when done;
+Which files are read (``transforms.read.select_inputs``, as for ``newsingest run``):
+  * names that ``transforms.core.file_selection.ignore_rule`` ignores (``.name``,
+    ``_name``, ``*.tmp``, ``*.part``, ``*.partial``, files or folders) never are:
+    write under such a name and rename into place when done; the output dataset
+    is never read, even inside the input;
+  * FIFOs, devices, sockets and symlinks are never opened: they are committed to
+    quarantine with their reason (``read_file``), so they cannot block the watcher;
   * any other file once its size and mtime have not changed for ``--settle``
     seconds (``transforms.core.settle.observe``);
   * a file is read again only if its size or mtime changes after it was
@@ -26,6 +29,7 @@ batch's commit, so nothing is missed or read twice.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -41,7 +45,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from newsingest.pipeline.commit import recover
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import inspect
-from newsingest.pipeline.lock import DatasetLock, LockedError
+from newsingest.pipeline.exitcodes import ExitCode, exit_code_for
+from newsingest.pipeline.lock import DatasetLock, LeaseLostError
 from newsingest.pipeline.microbatch import (
     InputFile,
     LiveIndex,
@@ -51,9 +56,9 @@ from newsingest.pipeline.microbatch import (
     load_seen,
     quarantine_failed,
 )
-from newsingest.pipeline.options import to_run_config
+from newsingest.pipeline.options import check_arguments, to_run_config
 from newsingest.transforms.core.settle import Observation, observe
-from newsingest.transforms.read import input_pattern, is_ignored_name
+from newsingest.transforms.read import select_inputs
 
 __all__ = ["Watcher", "WatchSettings", "main"]
 
@@ -93,7 +98,6 @@ class Watcher:
 
     def __init__(self, source: str, base: RunConfig, settings: WatchSettings):
         self._source = source
-        self._pattern = input_pattern(source)
         self._base = base
         self._settings = settings
         self._observed: dict[str, Observation] = {}
@@ -108,7 +112,8 @@ class Watcher:
     def run(self, stop: threading.Event) -> int:
         """Watches until ``stop`` is set; returns the number of committed micro-batches."""
         owner = f"watch {socket.gethostname()} pid {os.getpid()}"
-        with DatasetLock(self._base.output, owner=owner):
+        with DatasetLock(self._base.output, owner=owner) as lock:
+            self._base = dataclasses.replace(self._base, lease=lock.lease)
             self._load()
             while not stop.is_set():
                 batch = self._next_batch()
@@ -138,17 +143,17 @@ class Watcher:
 
     def _poll(self) -> None:
         try:
-            results = FileSystems.match([self._pattern])
-        except Exception as error:  # noqa: BLE001 - a missing or flaky input is retried
-            _LOG.warning("listing %s failed: %s", self._pattern, error)
+            selection = select_inputs([self._source], exclude=(self._base.output,))
+        except Exception as error:  # noqa: BLE001 - a flaky input is retried
+            _LOG.warning("listing %s failed: %s", self._source, error)
             return
         now = time.time()
         listed = set()
-        for meta in (m for r in results for m in r.metadata_list):
-            uri = meta.path
-            if is_ignored_name(uri) or uri in self._ready:
+        for entry in selection.files:
+            uri = entry.uri
+            if uri in self._ready:
                 continue
-            size, mtime = meta.size_in_bytes, meta.last_updated_in_seconds
+            size, mtime = entry.size, entry.mtime
             if self._seen.get(uri) == (size, mtime):
                 continue
             listed.add(uri)
@@ -196,6 +201,8 @@ class Watcher:
             else:
                 result = ingest_batch(files, self._index, config)
             self._index.extend(result.index_rows, result.quarantine)
+        except LeaseLostError:
+            raise  # another writer owns the output now: never recover or commit into it
         except Exception as error:
             _LOG.exception("micro-batch %s failed; recovering", config.run_id)
             for f in files:
@@ -228,6 +235,7 @@ class Watcher:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
+        allow_abbrev=False,
         prog="newsingest watch",
         description="Ingest article files continuously as they land in a folder or bucket.",
         epilog="Dedup settings (--dedup-*), --max-file-bytes, --json-fields and "
@@ -235,6 +243,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--input", required=True, help="Directory or bucket prefix to watch.")
     parser.add_argument("--output", required=True, help="Dataset root (local or bucket).")
+    _add_polling_arguments(parser)
+    return parser
+
+
+def _add_polling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--interval", type=float, default=0.5, help="Seconds between listings (default 0.5)."
     )
@@ -261,22 +274,33 @@ def _parser() -> argparse.ArgumentParser:
         help="Wait up to this long for more files before cutting a batch smaller than "
         "--max-batch (default 0: commit what is ready at every listing).",
     )
-    return parser
+
+
+def _check_source(source: str) -> None:
+    """Fails fast (FileNotFoundError) when a local input folder does not exist."""
+    if FileSystems.get_scheme(source) in (None, "file") and not os.path.isdir(source):
+        raise FileNotFoundError(f"input {source!r} does not exist or is not a folder")
 
 
 def main(argv: list[str]) -> int:
-    """``newsingest watch``: runs until SIGINT/SIGTERM; 0 on a clean stop."""
+    """``newsingest watch``: runs until SIGINT/SIGTERM; 0 on a clean stop (exit codes:
+    ``pipeline.exitcodes``)."""
     args, rest = _parser().parse_known_args(argv)
     _LOG.setLevel(logging.INFO)
     logging.getLogger("newsingest.pipeline.microbatch").setLevel(logging.INFO)
     try:
+        check_arguments(rest, extra=_add_polling_arguments)
         settings = WatchSettings(args.interval, args.settle, args.max_batch, args.max_wait)
         base = to_run_config(
             PipelineOptions([*rest, "--input", args.input, "--output", args.output])
         )
+        _check_source(args.input)
+    except FileNotFoundError as error:
+        print(f"newsingest watch: error: {error}", file=sys.stderr)
+        return ExitCode.NOT_FOUND
     except ValueError as error:
         print(f"newsingest watch: error: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     stop = threading.Event()
 
     def request_stop(signum, _frame) -> None:
@@ -287,11 +311,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         batches = Watcher(args.input, base, settings).run(stop)
-    except LockedError as error:
-        print(f"newsingest watch: {error}", file=sys.stderr)
-        return 1
     except Exception as error:  # noqa: BLE001 - report and exit non-zero for the supervisor
+        code = exit_code_for(error)
         print(f"newsingest watch: failed: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
+        return code
     _LOG.info("stopped after %d micro-batches", batches)
-    return 0
+    return ExitCode.OK

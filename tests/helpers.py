@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from newsingest.pipeline.cli import main
+from newsingest.transforms.core.file_selection import escape_glob
 
 
 def run_cli(*args: str) -> int:
@@ -19,7 +20,8 @@ def articles(out: Path) -> list[dict]:
     """Kept articles via DuckDB with Hive partitioning, sorted by source_uri."""
     return (
         duckdb.sql(
-            f"select * from read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) "
+            f"select * from read_parquet('{escape_glob(str(out))}/articles/**/*.parquet', "
+            "hive_partitioning=true) "
             "order by source_uri"
         )
         .to_arrow_table()
@@ -32,7 +34,10 @@ def table(out: Path, name: str) -> list[dict]:
     if not glob.glob(f"{out}/{name}/*.parquet"):
         return []
     return (
-        duckdb.sql(f"select * from read_parquet('{out}/{name}/*.parquet') order by source_uri")
+        duckdb.sql(
+            f"select * from read_parquet('{escape_glob(str(out))}/{name}/*.parquet') "
+            "order by source_uri"
+        )
         .to_arrow_table()
         .to_pylist()
     )

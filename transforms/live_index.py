@@ -22,6 +22,7 @@ from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.engine import RemovedPrior
 from newsingest.transforms.core.feature_table import FeatureTable
+from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.resolution import Decision
 from newsingest.transforms.index import quarantine_fingerprint, quarantine_fingerprints
 from newsingest.transforms.records import FeatureBatch, QuarantineRecord
@@ -103,10 +104,10 @@ class LiveIndex:
     def load(cls, root: str, config: DedupConfig) -> LiveIndex:
         """Reads ``root``'s index and quarantine tables (any filesystem)."""
         index = cls(config)
-        for table in _read_tables(f"{root}/_index/*.parquet", None):
+        for table in _read_tables(f"{escape_glob(root)}/_index/*.parquet", None):
             index._add_index_rows(table)
         for table in _read_tables(
-            f"{root}/quarantine/*.parquet", ["source_uri", "sha256", "size_bytes"]
+            f"{escape_glob(root)}/quarantine/*.parquet", ["source_uri", "sha256", "size_bytes"]
         ):
             index._quarantined.update(quarantine_fingerprints(table))
         return index

@@ -70,5 +70,6 @@ def test_bad_files_are_quarantined_with_reasons(tmp_path):
 
 def test_missing_input_fails_clearly(tmp_path, capsys):
     code = run_cli("--input", str(tmp_path / "nowhere"), "--output", str(tmp_path / "out"))
-    assert code == 1
+    assert code == 3
     assert "nowhere" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

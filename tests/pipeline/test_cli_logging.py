@@ -60,9 +60,10 @@ def test_json_mode_emits_parseable_events(sample_dir, tmp_path):
         "--log-format",
         "json",
     )
-    assert failed.returncode == 1
+    assert failed.returncode == 3
     [error] = [json.loads(line) for line in failed.stderr.splitlines() if line.strip()]
     assert error["event"] == "error" and "missing" in error["message"]
+    assert error["exit_code"] == 3
 
 
 def test_run_help_explains_every_dedup_knob():

@@ -76,4 +76,4 @@ def test_runs_lists_committed_runs(sample_dir, tmp_path, capsys):
     assert listing[1].split()[0] == "first" and listing[1].split()[2:4] == ["12", "7"]
     assert main(["runs", str(out), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["duplicates"] == 3
-    assert main(["runs", str(tmp_path / "missing")]) == 1
+    assert main(["runs", str(tmp_path / "missing")]) == 3

@@ -144,7 +144,7 @@ def test_missing_dataset_is_a_clear_error(tmp_path, capsys, make):
     out = tmp_path / "out"
     if make == "empty":
         out.mkdir()
-    assert _load(out, tmp_path / "news.duckdb") == 2
+    assert _load(out, tmp_path / "news.duckdb") == 3  # exit-code table: NOT_FOUND
     error = capsys.readouterr().err
     assert "newsingest load: error:" in error and str(out) in error
     assert ("does not exist" if make == "missing" else "no run manifests") in error

@@ -105,7 +105,7 @@ def test_report_selects_runs_and_says_when_sources_are_gone(tmp_path, capsys):
     everything = (tmp_path / "all.html").read_text(encoding="utf-8")
     assert "All runs (2)" in everything and "read 3 = kept 2 + duplicates 1" in everything
 
-    assert _report(str(out), "--run", "nope") == 2
+    assert _report(str(out), "--run", "nope") == 3  # NOT_FOUND
     assert "no committed run 'nope'" in capsys.readouterr().err
-    assert _report(str(tmp_path / "missing")) == 2
+    assert _report(str(tmp_path / "missing")) == 3
     assert "does not exist" in capsys.readouterr().err

@@ -298,3 +298,29 @@ def test_an_input_that_breaks_ingestion_is_isolated_then_quarantined(tmp_path, m
     assert poison["reason"] == "internal_error"
     assert "simulated internal defect" in poison["detail"]
     assert poison["raw_content"] == (inbox / "poison.txt").read_bytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this OS")
+def test_a_hostile_inbox_neither_hangs_nor_blocks_the_watcher(tmp_path):
+    """A FIFO, a link to /dev/zero and a name that is not UTF-8 are committed (quarantine
+    or kept) like any input; the files after them are ingested and SIGTERM still stops
+    the watcher (a FIFO that is opened blocks forever and swallows signals)."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    os.mkfifo(inbox / "pipe.txt")
+    (inbox / "zero.txt").symlink_to("/dev/zero")
+    with open(os.path.join(os.fsencode(str(inbox)), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(TRAM.encode())
+    watcher = _watch_process(inbox, out)
+    try:
+        _wait_for(lambda: _committed_reads(out) == 3)
+        (inbox / "later.txt").write_text(" date 2024-03-28 Ferries to Helsinki resume today.\n")
+        _wait_for(lambda: _committed_reads(out) == 4)
+        assert _stop(watcher, signal.SIGTERM) == 0
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    reasons = {Path(r["source_uri"]).name: r["reason"] for r in table(out, "quarantine")}
+    assert reasons == {"pipe.txt": "not_a_regular_file", "zero.txt": "symlink_not_followed"}
+    kept = {r["source_uri"] for r in articles(out)}
+    assert kept == {f"file://{inbox}/caf%E9.txt", f"{inbox}/later.txt"}

@@ -96,6 +96,16 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> s3)
 
 
+def _long_signature(a: np.ndarray, b: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+    """The signature of one document with more than ``_BLOCK`` values, a block at a time
+    (memory stays at ``num_perm * _BLOCK`` words whatever the document's length)."""
+    result = np.full(a.shape[0], EMPTY_VALUE, dtype=np.uint32)
+    for lo in range(0, len(mixed), _BLOCK):
+        permuted = a * mixed[None, lo : lo + _BLOCK] + b
+        np.minimum(result, permuted.min(axis=1), out=result)
+    return result
+
+
 def signatures(shingles: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
     """MinHash signatures of many shingle-hash arrays, shape ``(len(shingles), num_perm)``.
 
@@ -115,6 +125,10 @@ def signatures(shingles: list[np.ndarray], num_perm: int, seed: int) -> np.ndarr
             stop += 1
         docs = nonempty[start:stop]
         values = _fmix32(np.concatenate([shingles[i] for i in docs]).astype(np.uint32))
+        if total > _BLOCK:
+            out[docs[0]] = _long_signature(a, b, values)
+            start = stop
+            continue
         permuted = a * values[None, :] + b
         offsets = np.concatenate(([0], np.cumsum(lengths[docs])[:-1]))
         out[docs] = np.minimum.reduceat(permuted, offsets, axis=1).T
@@ -142,7 +156,10 @@ def signatures_flat(values: np.ndarray, counts: np.ndarray, num_perm: int, seed:
         stop = max(stop, doc + 1)
         block = np.arange(doc, stop)
         block = block[counts[block] > 0]
-        if len(block):
+        if len(block) == 1 and counts[block[0]] > _BLOCK:
+            lo, hi = int(starts[block[0]]), int(ends[block[0]])
+            out[block[0]] = _long_signature(a, b, mixed[lo:hi])
+        elif len(block):
             lo, hi = int(starts[block[0]]), int(ends[block[-1]])
             permuted = a * mixed[None, lo:hi] + b
             out[block] = np.minimum.reduceat(permuted, starts[block] - lo, axis=1).T

@@ -91,3 +91,18 @@ def test_lsh_params_equal_datasketchs_choice(threshold, num_perm):
 
     params = lsh_params(threshold, num_perm)
     assert (params.bands, params.rows) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def test_a_document_longer_than_a_block_matches_datasketch_in_bounded_memory():
+    """One 8.9 MB single-line article has ~1M shingles: its signature is computed a block
+    at a time (peak num_perm x 32k words, not num_perm x 1M) and still equals datasketch."""
+    from newsingest.transforms.core.minhash import _BLOCK, signatures_flat
+
+    rng = np.random.RandomState(7)
+    long = rng.randint(0, 1 << 32, 3 * _BLOCK + 17, dtype=np.uint64).astype(np.uint32)
+    short = long[:50]
+    expected = [_reference_signature(v, 32, 5) for v in (long, short)]
+    got = signatures([long, short], 32, 5)
+    flat = signatures_flat(np.concatenate([short, long]), np.array([50, len(long)]), 32, 5)
+    assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+    assert np.array_equal(flat[1], expected[0]) and np.array_equal(flat[0], expected[1])
