@@ -163,6 +163,7 @@ def to_payload(fit: dict, pairs: Sequence[Pair]) -> dict:
         "weights": [round(float(v), 10) for v in fit["weights"]],
         "intercept": round(float(fit["intercept"]), 10),
         "threshold": round(float(fit["threshold"]), 10),
+        "group_threshold": round(float(fit["threshold"]), 10),
         "window_days": WINDOW_DAYS,
         "l2": L2,
         "false_merge_budgets": FALSE_MERGE_BUDGETS,

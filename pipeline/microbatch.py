@@ -39,7 +39,7 @@ from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.fsutil import delete_paths
 from newsingest.transforms.core.engine import dedup_batch
 from newsingest.transforms.core.file_selection import escape_glob
-from newsingest.transforms.core.resolution import Decision
+from newsingest.transforms.core.stories import Resolution
 from newsingest.transforms.index import (
     index_table,
 )
@@ -91,7 +91,7 @@ class BatchResult:
 
     manifest: dict
     index_rows: pa.Table | None
-    decisions: dict[int, Decision]
+    resolution: Resolution
     quarantine: list[QuarantineRecord]
     files: list[InputFile]
 
@@ -120,7 +120,7 @@ def _write_seen(staging: str, run_id: str, files: list[InputFile]) -> WrittenFil
 def stage(
     config: RunConfig,
     parts: list[tuple[ArticleBatch, pa.Table]],
-    decisions: dict[int, Decision],
+    resolution: Resolution,
     quarantine: list[QuarantineRecord],
     matched: int,
     skipped: int,
@@ -134,7 +134,7 @@ def stage(
     """
     tables: dict[tuple[str, str | None], list[pa.Table]] = defaultdict(list)
     for articles, index_rows in parts:
-        for key, part in split_batch(articles, decisions, config.run_id, config.ingested_at):
+        for key, part in split_batch(articles, resolution, config.run_id, config.ingested_at):
             tables[key].append(part)
         tables[("index", None)].append(index_rows)
     if quarantine:
@@ -172,19 +172,19 @@ def ingest_batch(files: list[InputFile], index: LiveIndex, config: RunConfig) ->
         if known.any():
             skipped += int(known.sum())
             articles = articles.select(np.flatnonzero(~known).tolist())
-    decisions: dict[int, Decision] = {}
+    resolution = Resolution({}, {})
     index_rows = None
     parts = []
     if len(articles):
         features = feature_batch(articles, config.dedup)
-        decisions = dedup_batch(features, index, config.dedup)
-        index_rows = index_table(features, decisions, config.run_id)
+        resolution = dedup_batch(features, index, config.dedup)
+        index_rows = index_table(features, resolution, config.run_id)
         parts.append((articles, index_rows))
     seen = _write_seen(config.staging, config.run_id, files)
-    stage(config, parts, decisions, quarantine, records, skipped, (seen,))
+    stage(config, parts, resolution, quarantine, records, skipped, (seen,))
     processed = time.perf_counter() - started
     manifest = commit_run(config, {"pipeline": round(processed, 3)}, started)
-    return BatchResult(manifest, index_rows, decisions, quarantine, files)
+    return BatchResult(manifest, index_rows, resolution, quarantine, files)
 
 
 def quarantine_failed(files: list[InputFile], error: str, config: RunConfig) -> BatchResult:
@@ -214,9 +214,9 @@ def quarantine_failed(files: list[InputFile], error: str, config: RunConfig) -> 
             )
         )
     seen = _write_seen(config.staging, config.run_id, files)
-    stage(config, [], {}, records, len(files), 0, (seen,))
+    stage(config, [], Resolution({}, {}), records, len(files), 0, (seen,))
     manifest = commit_run(config, {"pipeline": round(time.perf_counter() - started, 3)}, started)
-    return BatchResult(manifest, None, {}, records, files)
+    return BatchResult(manifest, None, Resolution({}, {}), records, files)
 
 
 def batch_config(base: RunConfig, now: dt.datetime, sequence: int) -> RunConfig:

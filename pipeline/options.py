@@ -170,6 +170,8 @@ def knob_help() -> dict[str, str]:
 def _arg_type(default):
     if isinstance(default, bool):
         return _parse_bool
+    if default is None:
+        return float
     return type(default)
 
 

@@ -39,6 +39,7 @@ from newsingest.transforms.core.candidate_keys import candidate_keys, content_on
 from newsingest.transforms.core.canonical import content_key, epoch_days, rank
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.features import compute_features
+from newsingest.transforms.core.stories import Resolution
 from newsingest.transforms.core.text import strip_boilerplate
 from newsingest.transforms.index import index_table
 from newsingest.transforms.records import FeatureBatch
@@ -53,12 +54,27 @@ def _tables(glob: str, columns: list[str]):
     for result in FileSystems.match([glob]):
         for meta in sorted(result.metadata_list, key=lambda m: m.path):
             with FileSystems.open(meta.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                yield pq.read_table(f, columns=columns)
+                parquet = pq.ParquetFile(f)
+                present = [c for c in columns if c in parquet.schema_arrow.names]
+                table = parquet.read(columns=present)
+            for name in columns:
+                if name not in present:
+                    table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
+            yield table
 
 
 def _kept_rows(root: str, config: DedupConfig):
     """Index rows of every kept article, recomputed from its stored text."""
-    columns = ["article_id", "published_date", "published_at", "text", "content_hash", "run_id"]
+    columns = [
+        "article_id",
+        "published_date",
+        "published_at",
+        "title",
+        "text",
+        "content_hash",
+        "run_id",
+        "story_id",
+    ]
     for table in _tables(f"{root}/articles/*/*.parquet", columns):
         for start in range(0, table.num_rows, _CHUNK):
             rows = table.slice(start, _CHUNK).to_pylist()
@@ -67,6 +83,7 @@ def _kept_rows(root: str, config: DedupConfig):
                 [r["content_hash"] for r in rows],
                 [epoch_days(r["published_date"]) for r in rows],
                 config,
+                titles=[r["title"] for r in rows],
             )
             batch = FeatureBatch(
                 doc_keys=np.array([int(r["article_id"], 16) for r in rows], np.uint64),
@@ -76,7 +93,10 @@ def _kept_rows(root: str, config: DedupConfig):
                 features=features,
                 keys=candidate_keys(features, config),
             )
-            built = index_table(batch, {}, "")
+            stories = {
+                int(r["article_id"], 16): int(r["story_id"], 16) for r in rows if r["story_id"]
+            }
+            built = index_table(batch, Resolution({}, stories), "")
             runs = pa.array([r["run_id"] for r in rows], pa.string())
             yield built.set_column(
                 built.schema.get_field_index("run_id"), INDEX.arrow.field("run_id"), runs
@@ -93,6 +113,7 @@ def _removed_rows(root: str, config: DedupConfig, old_ranks: dict[int, int]) -> 
         "published_date",
         "content_hash",
         "run_id",
+        "story_id",
     ]
     rows = [
         row
@@ -124,6 +145,9 @@ def _removed_rows(root: str, config: DedupConfig, old_ranks: dict[int, int]) -> 
             "duplicate_of": pa.array([int(r["duplicate_of"], 16) for r in rows], pa.uint64()),
             "method": [r["method"] for r in rows],
             "similarity": pa.array([r["similarity"] for r in rows], pa.float32()),
+            "story_key": pa.array(
+                [int(r["story_id"] or r["duplicate_of"], 16) for r in rows], pa.uint64()
+            ),
         },
         schema=INDEX.arrow,
     )

@@ -64,6 +64,7 @@ ARTICLES = _schema(
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", _UTC, nullable=False),
         pa.field("source_id", pa.string()),
+        pa.field("story_id", pa.string()),
     ],
 )
 
@@ -79,6 +80,7 @@ DUPLICATES = _schema(
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("ingested_at", _UTC, nullable=False),
+        pa.field("story_id", pa.string()),
     ],
 )
 
@@ -110,6 +112,7 @@ INDEX = _schema(
         pa.field("duplicate_of", pa.uint64()),
         pa.field("method", pa.string()),
         pa.field("similarity", pa.float32()),
+        pa.field("story_key", pa.uint64()),
     ],
 )
 

@@ -11,8 +11,9 @@ split, expressed as shuffles that scale out with ``num_shards``:
 3. *Join*: pairs meet the features of both sides in two keyed joins (by the
    shard of the canonical, then of the candidate) - texts never travel.
 4. *Verify*: ``engine.verify_edges`` accepts or rejects the pairs.
-5. *Resolve*: verified edges (few) and the earlier runs' decisions are resolved
-   once by ``resolution.resolve``.
+5. *Resolve*: verified edges (few), the earlier runs' decisions and the story keys
+   of the earlier runs' candidate articles are resolved once by
+   ``stories.resolve_stories`` (keep/remove, then story ids).
 
 Every value that crosses a shuffle is a numpy batch, so the element count is
 ``chunks x shards``, not ``articles x bands``.
@@ -39,11 +40,12 @@ from newsingest.transforms.core.engine import (
 )
 from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.pairs import NEW, PRIOR_KEPT, PRIOR_REMOVED, shard_candidates
-from newsingest.transforms.core.resolution import Decision, Edge, resolve
+from newsingest.transforms.core.resolution import Decision, Edge
+from newsingest.transforms.core.stories import Resolution, resolve_stories
 from newsingest.transforms.records import FeatureBatch
 from newsingest.transforms.timing import stage_timer
 
-__all__ = ["FindDuplicates", "decisions_by_key"]
+__all__ = ["FindDuplicates", "resolve_parts"]
 
 
 # Pairs verified at once: bounds the aligned feature tables a worker holds.
@@ -239,34 +241,51 @@ class _VerifyFn(beam.DoFn):
             yield "edges", _Columns(tuple(edges))
 
 
-def decisions_by_key(parts: Iterable[tuple[str, Iterable]]) -> dict[int, Decision]:
-    """Resolves all ``("edges", edges)`` and ``("fixed", decisions)`` parts into
-    ``{removed doc_key: Decision}`` of this run's articles."""
+def resolve_parts(parts: Iterable[tuple[str, Iterable]]) -> Resolution:
+    """Resolves all ``("edges", edges)``, ``("fixed", decisions)`` and ``("stories",
+    (doc_keys, story_keys))`` parts into this run's :class:`Resolution`."""
     with stage_timer("resolve"):
         edges: list[Edge] = []
         fixed: dict[int, Decision] = {}
+        stories: dict[int, int] = {}
         for kind, values in parts:
             if kind == "edges":
                 edges.extend(values)
-            else:
+            elif kind == "fixed":
                 fixed.update((d.doc_key, d) for d in values)
-        return {decision.doc_key: decision for decision in resolve(edges, fixed)}
+            else:
+                docs, keys = values
+                stories.update(zip(docs.tolist(), keys.tolist(), strict=True))
+        return resolve_stories(edges, fixed, stories)
 
 
 def _fixed_decisions(removed: RemovedPrior) -> tuple[str, _Columns]:
     return "fixed", _Columns(removed.decisions)
 
 
+def _removed_stories(removed: RemovedPrior) -> tuple[str, _Columns]:
+    return "stories", _Columns((removed.doc_keys, removed.story_keys))
+
+
+def _prior_stories(batch: FeatureBatch) -> Iterator[tuple[str, _Columns]]:
+    if batch.prior and len(batch):
+        if batch.story_keys is None:
+            raise ValueError("a prior batch without story keys")
+        yield "stories", _Columns((batch.doc_keys, batch.story_keys))
+
+
 class FindDuplicates(beam.PTransform):
-    """``PCollection[FeatureBatch]`` -> singleton ``PCollection[dict[int, Decision]]``.
+    """``PCollection[FeatureBatch]`` -> singleton ``PCollection[Resolution]``.
 
     Batches flagged ``prior`` (already-published articles from the index) take
     part as candidates and canonicals but are never removed, and pairs between
     two prior articles are not re-examined. ``removed``, if given, is a
     ``PCollection[RemovedPrior]`` of articles earlier runs removed that share a
     bucket with new ones: identical new copies follow them to their canonical. The
-    result maps every removed new article's ``doc_key`` to its decision; articles
-    absent from it are kept. Deterministic for any batch order, sharding or runner.
+    result's ``decisions`` map every removed new article's ``doc_key`` to its decision
+    (articles absent from it are kept) and its ``stories`` give the new articles' story
+    keys (``transforms.core.stories``; prior batches carry theirs in ``story_keys``).
+    Deterministic for any batch order, sharding or runner.
     """
 
     def __init__(
@@ -291,12 +310,13 @@ class FindDuplicates(beam.PTransform):
         shards = self._num_shards
         features = batches | "FeaturesByShard" >> beam.FlatMap(_features_by_shard, shards)
         entries = [batches | "BandKeys" >> beam.FlatMap(_band_entries, self._config, shards)]
-        fixed = []
+        fixed = [batches | "PriorStories" >> beam.FlatMap(_prior_stories)]
         if self._removed is not None:
             entries.append(
                 self._removed | "RemovedBandKeys" >> beam.FlatMap(_removed_entries, shards)
             )
             fixed.append(self._removed | "FixedDecisions" >> beam.Map(_fixed_decisions))
+            fixed.append(self._removed | "RemovedStories" >> beam.Map(_removed_stories))
         candidates = (
             entries
             | "AllBandKeys" >> beam.Flatten()
@@ -320,5 +340,5 @@ class FindDuplicates(beam.PTransform):
             [edges, candidates[_TWINS], *fixed]
             | "AllEdges" >> beam.Flatten()
             | "CollectEdges" >> beam.combiners.ToList()
-            | "Resolve" >> beam.Map(decisions_by_key)
+            | "Resolve" >> beam.Map(resolve_parts)
         )

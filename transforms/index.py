@@ -27,6 +27,7 @@ from newsingest.schemas import INDEX
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.canonical import article_id, content_key
 from newsingest.transforms.core.resolution import Decision
+from newsingest.transforms.core.stories import Resolution
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, QuarantineRecord
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "index_table",
     "FindIngested",
     "stored_decisions",
+    "stored_story_keys",
     "SkipIngested",
     "ReadQuarantinedKeys",
     "SkipQuarantined",
@@ -47,9 +49,10 @@ INDEX_FOLDER = "_index"
 SKIPPED_TAG = "skipped"
 
 
-def index_table(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str) -> pa.Table:
-    """Index rows of one batch of new articles: every article's bucket keys, the
-    features of kept ones and the decision of removed ones."""
+def index_table(batch: FeatureBatch, resolution: Resolution, run_id: str) -> pa.Table:
+    """Index rows of one batch of new articles: every article's bucket keys and story
+    key, the features of kept ones and the decision of removed ones."""
+    decisions = resolution.decisions
     doc_keys = batch.doc_keys.tolist()
     kept = [key not in decisions for key in doc_keys]
     width = batch.keys.shape[1] if len(doc_keys) else 0
@@ -74,9 +77,18 @@ def index_table(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str
             "duplicate_of": pa.array([d and d.duplicate_of for d in chosen], pa.uint64()),
             "method": [d and d.method for d in chosen],
             "similarity": pa.array([d and d.similarity for d in chosen], pa.float32()),
+            "story_key": pa.array([resolution.story_key(k) for k in doc_keys], pa.uint64()),
         },
         schema=INDEX.arrow,
     )
+
+
+def stored_story_keys(table: pa.Table) -> np.ndarray:
+    """The story keys of index rows; ValueError for rows written without one."""
+    column = table.column("story_key")
+    if column.null_count:
+        raise ValueError("index rows without a story key: rebuild the index (newsingest reindex)")
+    return column.to_numpy().astype(np.uint64)
 
 
 def stored_decisions(table: pa.Table) -> list[Decision]:

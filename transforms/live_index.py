@@ -24,7 +24,11 @@ from newsingest.transforms.core.engine import RemovedPrior
 from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.file_selection import escape_glob
 from newsingest.transforms.core.resolution import Decision
-from newsingest.transforms.index import quarantine_fingerprint, quarantine_fingerprints
+from newsingest.transforms.index import (
+    quarantine_fingerprint,
+    quarantine_fingerprints,
+    stored_story_keys,
+)
 from newsingest.transforms.records import FeatureBatch, QuarantineRecord
 
 __all__ = ["LiveIndex"]
@@ -38,6 +42,7 @@ class _Segment:
     ranks: np.ndarray
     content_keys: np.ndarray
     kept: np.ndarray
+    story_keys: np.ndarray
     keys: np.ndarray  # (n, k) bucket keys
     features: list  # encoded features (kept) or None
     decisions: list  # Decision (removed) or None
@@ -45,7 +50,9 @@ class _Segment:
     rows: np.ndarray  # row of each sorted key
 
     @staticmethod
-    def build(doc_keys, ranks, content_keys, kept, keys, features, decisions) -> _Segment:
+    def build(
+        doc_keys, ranks, content_keys, kept, story_keys, keys, features, decisions
+    ) -> _Segment:
         flat = keys.ravel()
         order = np.argsort(flat, kind="stable")
         return _Segment(
@@ -53,6 +60,7 @@ class _Segment:
             ranks=ranks,
             content_keys=content_keys,
             kept=kept,
+            story_keys=story_keys,
             keys=keys,
             features=features,
             decisions=decisions,
@@ -84,7 +92,7 @@ class _Segment:
         return np.unique(self.rows[positions])
 
 
-_ARRAYS = ("doc_keys", "ranks", "content_keys", "kept")
+_ARRAYS = ("doc_keys", "ranks", "content_keys", "kept", "story_keys")
 
 
 class LiveIndex:
@@ -145,6 +153,7 @@ class LiveIndex:
                     content_keys=s.content_keys[r],
                     keys=s.keys[r],
                     decisions=tuple(s.decisions[i] for i in r.tolist()),
+                    story_keys=s.story_keys[r],
                 )
                 for s, r in removed
             ]
@@ -163,6 +172,7 @@ class LiveIndex:
             ),
             keys=np.vstack([s.keys[r] for s, r in picked]),
             prior=True,
+            story_keys=np.concatenate([s.story_keys[r] for s, r in picked]),
         )
 
     def extend(self, index_rows: pa.Table | None, quarantine: list) -> None:
@@ -198,6 +208,7 @@ class LiveIndex:
                 table.column("rank").to_numpy(),
                 table.column("content_key").to_numpy(),
                 kept,
+                stored_story_keys(table),
                 values.reshape(len(table), width),
                 table.column("features").to_pylist(),
                 decisions,

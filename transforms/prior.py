@@ -23,7 +23,7 @@ from apache_beam.metrics import Metrics
 from newsingest.transforms.core import feature_codec
 from newsingest.transforms.core.engine import RemovedPrior
 from newsingest.transforms.core.feature_table import FeatureTable
-from newsingest.transforms.index import stored_decisions
+from newsingest.transforms.index import stored_decisions, stored_story_keys
 from newsingest.transforms.records import FeatureBatch
 
 __all__ = ["PRIOR_COLUMNS", "REMOVED_TAG", "ReadPriorCandidates", "split_prior"]
@@ -109,6 +109,7 @@ PRIOR_COLUMNS = [
     "duplicate_of",
     "method",
     "similarity",
+    "story_key",
 ]
 
 
@@ -129,6 +130,7 @@ def split_prior(
             ),
             keys=keys[is_kept],
             prior=True,
+            story_keys=stored_story_keys(part),
         )
     if not is_kept.all():
         part = picked.filter(pa.array(~is_kept))
@@ -138,6 +140,7 @@ def split_prior(
             content_keys=part.column("content_key").to_numpy(),
             keys=keys[~is_kept],
             decisions=tuple(stored_decisions(part)),
+            story_keys=stored_story_keys(part),
         )
     return kept, removed
 

@@ -122,8 +122,11 @@ class ArticleBatch:
         }
         return ArticleBatch(doc_keys=self.doc_keys[rows], **values)
 
-    def to_table(self, run_id: str, ingested_at: dt.datetime) -> pa.Table:
-        """The batch as a table of the ``articles`` schema."""
+    def to_table(
+        self, run_id: str, ingested_at: dt.datetime, story_ids: list[str] | None = None
+    ) -> pa.Table:
+        """The batch as a table of the ``articles`` schema (``story_id`` null unless
+        ``story_ids`` are given)."""
         n = len(self)
         return pa.table(
             {
@@ -140,6 +143,7 @@ class ArticleBatch:
                 "run_id": [run_id] * n,
                 "ingested_at": [ingested_at] * n,
                 "source_id": self.source_ids or [None] * n,
+                "story_id": story_ids or [None] * n,
             },
             schema=ARTICLES.arrow,
         )
@@ -152,7 +156,8 @@ class FeatureBatch:
     ``ranks`` orders canonical choice: lower rank wins (see
     ``transforms.core.canonical``). ``keys`` holds each article's LSH bucket
     keys (``(n, k)`` uint64). ``prior`` marks articles published by an earlier
-    run: they are never removed.
+    run: they are never removed; ``story_keys`` (uint64, prior batches) holds the
+    story keys earlier runs gave them (``transforms.core.stories``).
     """
 
     doc_keys: np.ndarray
@@ -160,6 +165,7 @@ class FeatureBatch:
     features: list = field(repr=False)
     keys: np.ndarray = field(repr=False, default=None)
     prior: bool = False
+    story_keys: np.ndarray | None = field(repr=False, default=None)
 
     def __len__(self) -> int:
         return len(self.features)

@@ -32,6 +32,7 @@ def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
         articles.content_hashes,
         [epoch_days(d) for d in articles.published_dates],
         config,
+        titles=articles.titles,
     )
     ranks = np.fromiter(
         (rank(d, t) for d, t in zip(articles.published_dates, articles.published_ats, strict=True)),

@@ -17,7 +17,7 @@ from apache_beam.io.filesystems import FileSystems
 from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from newsingest.transforms.core.canonical import article_id
 from newsingest.transforms.core.crashpoints import crash_point
-from newsingest.transforms.core.resolution import Decision
+from newsingest.transforms.core.stories import Resolution, story_id
 from newsingest.transforms.index import index_table
 from newsingest.transforms.records import ArticleBatch, FeatureBatch, quarantine_table
 from newsingest.transforms.timing import stage_timer
@@ -52,18 +52,21 @@ def partition_name(day: dt.date | None) -> str:
 
 def split_batch(
     batch: ArticleBatch,
-    decisions: dict[int, Decision],
+    resolution: Resolution,
     run_id: str,
     ingested_at: dt.datetime,
 ) -> Iterator[tuple[tuple[str, str | None], pa.Table]]:
     """Splits a batch into ``(("articles", partition), kept rows)`` per date partition
-    and ``(("duplicates", None), removed rows)``, applying ``decisions``."""
-    table = batch.to_table(run_id, ingested_at)
+    and ``(("duplicates", None), removed rows)``, applying ``resolution`` (decisions
+    and every row's ``story_id``)."""
+    decisions = resolution.decisions
+    stories = [story_id(resolution.story_key(key)) for key in batch.doc_keys.tolist()]
+    table = batch.to_table(run_id, ingested_at, stories)
     removed = [i for i, key in enumerate(batch.doc_keys.tolist()) if key in decisions]
     if removed:
         yield (
             ("duplicates", None),
-            _duplicates_table(batch, removed, decisions, run_id, ingested_at),
+            _duplicates_table(batch, removed, decisions, stories, run_id, ingested_at),
         )
         keep_mask = pa.array([key not in decisions for key in batch.doc_keys.tolist()])
         table = table.filter(keep_mask)
@@ -81,7 +84,7 @@ def _partition_shard(partition: str, shards: int) -> int:
 
 def _sharded_batch(
     batch: ArticleBatch,
-    decisions: dict[int, Decision],
+    resolution: Resolution,
     run_id: str,
     ingested_at: dt.datetime,
     shards: int,
@@ -93,7 +96,7 @@ def _sharded_batch(
     the shuffle carries a few tables per batch instead of one per date.
     """
     by_shard: dict[int, list[pa.Table]] = {}
-    for key, table in split_batch(batch, decisions, run_id, ingested_at):
+    for key, table in split_batch(batch, resolution, run_id, ingested_at):
         if key[0] != "articles":
             yield from _rows_by_shard(key[0], table, flat_shards)
             continue
@@ -120,11 +123,11 @@ def _partitions(table: pa.Table) -> dict[str, list[int]]:
     return rows
 
 
-def _index_rows(batch: FeatureBatch, decisions: dict[int, Decision], run_id: str, shards: int):
-    yield from _rows_by_shard("index", index_table(batch, decisions, run_id), shards)
+def _index_rows(batch: FeatureBatch, resolution: Resolution, run_id: str, shards: int):
+    yield from _rows_by_shard("index", index_table(batch, resolution, run_id), shards)
 
 
-def _duplicates_table(batch, rows, decisions, run_id, ingested_at) -> pa.Table:
+def _duplicates_table(batch, rows, decisions, stories, run_id, ingested_at) -> pa.Table:
     keys = batch.doc_keys.tolist()
     chosen = [decisions[keys[i]] for i in rows]
     return pa.table(
@@ -138,6 +141,7 @@ def _duplicates_table(batch, rows, decisions, run_id, ingested_at) -> pa.Table:
             "content_hash": [batch.content_hashes[i] for i in rows],
             "run_id": [run_id] * len(rows),
             "ingested_at": [ingested_at] * len(rows),
+            "story_id": [stories[i] for i in rows],
         },
         schema=DUPLICATES.arrow,
     )
@@ -266,7 +270,7 @@ class WriteDataset(beam.PTransform):
 
     Input: a dict with ``articles`` (``PCollection[ArticleBatch]``),
     ``features`` (their ``PCollection[FeatureBatch]``), ``decisions``
-    (singleton ``dict[int, Decision]`` from ``FindDuplicates``) and
+    (singleton ``Resolution`` from ``FindDuplicates``: removals and story ids) and
     ``quarantine`` (``PCollection[QuarantineRecord]``). Writes
     ``articles/date=YYYY-MM-DD/part-<run>-NNNNN.parquet`` (null dates under
     ``date=__HIVE_DEFAULT_PARTITION__``), ``duplicates/part-<run>-NNNNN.parquet``

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
+from newsingest.transforms.core import story_candidates
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.eligibility import story_eligible_rows
 from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
-from newsingest.transforms.core.minhash import EMPTY_VALUE, LshParams, band_keys, signatures_flat
+from newsingest.transforms.core.minhash import EMPTY_VALUE, band_keys
 from newsingest.transforms.core.vocabulary import BIGRAM_MIX
 
 __all__ = ["candidate_keys", "content_only_keys"]
@@ -17,7 +18,6 @@ _FILLER_SEED = 0xF1
 STORY_NAMESPACE = 1
 NEAR_NAMESPACE = 0
 FILLER_NAMESPACE = 2
-LEAD_NAMESPACE = 3
 CONTENT_NAMESPACE = 4
 
 
@@ -64,65 +64,37 @@ def _as_table(features, config: DedupConfig) -> FeatureTable:
     return FeatureTable.from_rows(list(features), config.num_perm)
 
 
-def _story_family(
-    table: FeatureTable,
-    eligible: np.ndarray,
-    field: str,
-    bands: int,
-    config: DedupConfig,
-    seed: int,
-    namespace: int,
-) -> np.ndarray:
-    """Band keys of one story MinHash family: ``field`` of cased rows, terms of caseless ones.
-
-    Caseless rows band ``story_caseless_rows`` values per band (their same-story term
-    Jaccard is low); their keys only meet other caseless rows' keys by chance.
-
-    Eligible rows whose set is empty get filler keys (no giant bucket of empty sets).
-    """
-    params = LshParams(bands=bands, rows=config.story_rows)
-    values, offsets = table.ragged(field)
-    lengths = np.where(eligible & ~table.caseless, np.diff(offsets), 0)
-    sigs = signatures_flat(
-        values[np.repeat(lengths > 0, np.diff(offsets))], lengths, bands * config.story_rows, seed
-    )
-    caseless = eligible & table.caseless
-    if caseless.any():
-        terms, term_offsets = table.ragged("terms")
-        term_lengths = np.where(caseless, np.diff(term_offsets), 0)
-        term_sigs = signatures_flat(
-            terms[np.repeat(term_lengths > 0, np.diff(term_offsets))],
-            term_lengths,
-            bands * config.story_caseless_rows,
-            seed,
-        )
-        lengths = np.where(caseless, term_lengths, lengths)
-    keys = band_keys(sigs, params, namespace)
-    if caseless.any():
-        term_params = LshParams(bands=bands, rows=config.story_caseless_rows)
-        keys[caseless] = band_keys(term_sigs[caseless], term_params, namespace)
-    empty = np.flatnonzero(eligible & (lengths == 0))
-    if len(empty):
-        keys[empty] = _filler_keys(
-            [table.content_hashes[i] for i in empty.tolist()], bands, namespace
-        )
-    return keys
+def _story_keys(table: FeatureTable, config: DedupConfig) -> np.ndarray:
+    """``story_candidates.BANDS`` keys per row: the model's bands of eligible rows (mixed
+    with date tiles when dates are required), filler keys for the others and for rows
+    without key terms."""
+    out = _filler_keys(table.content_hashes, story_candidates.BANDS, STORY_NAMESPACE)
+    rows = []
+    for i in np.flatnonzero(story_eligible_rows(table, config)).tolist():
+        keys = story_candidates.band_keys(table.profile(i))
+        if len(keys):
+            out[i] = keys
+            rows.append(i)
+    if rows:
+        rows = np.array(rows, dtype=np.int64)
+        days = table.published_days[rows]
+        out[rows] = _with_date_tiles(out[rows], days, config.story_window_days)
+    return out
 
 
 def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig) -> np.ndarray:
     """uint64 LSH bucket keys, shape ``(len(features), config.num_keys)``.
 
     Columns: the near-tier bands of ``signature`` (namespace 0); then, if the story
-    tier is enabled, ``story_bands`` bands of ``story_rows`` MinHash values of the
-    entity terms (namespace 1, seed ``seed + 1``) and ``story_lead_bands`` bands of
-    the lead entities (namespace 3, seed ``seed + 2``); caseless documents band their
-    story terms in both families. Story keys are mixed with a publication-date tile
-    when dates are required (see :func:`_with_date_tiles`). Two documents are a
+    tier is enabled, the same-story model's ``story_candidates.BANDS`` bands over each
+    story-eligible article's rarest key terms (:func:`story_candidates.band_keys`),
+    mixed with a publication-date tile (see :func:`_with_date_tiles`; undated articles,
+    eligible only when dates are optional, share one tile). Two documents are a
     candidate pair iff they share any key. A document a tier cannot apply to (no
-    tokens; templated, undated or without enough evidence for ``story``) gets keys
-    derived from its content hash in that tier's columns, which only its exact
-    duplicates share. The last column is a key of the content hash itself
-    (namespace 4): identical copies always share a bucket, whatever the other tiers.
+    tokens; templated, undated or without key terms for ``story``) gets keys derived
+    from its content hash in that tier's columns, which only its exact duplicates
+    share. The last column is a key of the content hash itself (namespace 4):
+    identical copies always share a bucket, whatever the other tiers.
     """
     table = _as_table(features, config)
     n = len(table)
@@ -138,40 +110,7 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
     story_end = config.num_keys - 1
     out[:, story_end] = _filler_keys(table.content_hashes, 1, CONTENT_NAMESPACE)[:, 0]
     if config.story_enabled:
-        eligible = story_eligible_rows(table, config)
-        story_keys = np.hstack(
-            (
-                _story_family(
-                    table,
-                    eligible,
-                    "entities",
-                    config.story_bands,
-                    config,
-                    config.seed + 1,
-                    STORY_NAMESPACE,
-                ),
-                _story_family(
-                    table,
-                    eligible,
-                    "lead_entities",
-                    config.story_lead_bands,
-                    config,
-                    config.seed + 2,
-                    LEAD_NAMESPACE,
-                ),
-            )
-        )
-        if config.story_requires_dates:
-            story_keys = _with_date_tiles(
-                story_keys, table.published_days, config.story_window_days
-            )
-        out[:, near.bands : story_end] = story_keys
-        ineligible = np.flatnonzero(~eligible)
-        if len(ineligible):
-            hashes = [table.content_hashes[i] for i in ineligible.tolist()]
-            out[ineligible, near.bands : story_end] = _filler_keys(
-                hashes, story_end - near.bands, STORY_NAMESPACE
-            )
+        out[:, near.bands : story_end] = _story_keys(table, config)
     return out
 
 

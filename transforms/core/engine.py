@@ -7,8 +7,10 @@ One engine, several drivers. Each step is a function of one shard's data:
 2. :func:`pairs.shard_candidates`: pairs per bucket (prefix-stable), oriented so
    that an article of an earlier run is always the canonical side, plus twin edges.
 3. :func:`verify_edges`: verification of aligned feature rows into ``Edge``\\ s.
-4. :func:`resolution.resolve`: the one keep/remove rule, with earlier runs' removed
-   articles as fixed decisions.
+4. :func:`stories.resolve_stories`: the one keep/remove rule
+   (:func:`resolution.resolve`), with earlier runs' removed articles as fixed
+   decisions, then the story ids (:func:`stories.assign_stories`), with earlier runs'
+   story keys as fixed.
 
 ``transforms.dedup.FindDuplicates`` runs steps 1-3 inside key-joined Beam stages
 (band shards, then the canonical's and the candidate's doc shards) and step 4 once;
@@ -28,7 +30,8 @@ from newsingest.transforms.core.canonical import content_key
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.pairs import NEW, PRIOR_KEPT, PRIOR_REMOVED, shard_candidates
-from newsingest.transforms.core.resolution import Decision, Edge, resolve
+from newsingest.transforms.core.resolution import Decision, Edge
+from newsingest.transforms.core.stories import Resolution, resolve_stories
 from newsingest.transforms.core.verification import verify_pairs
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "IndexReader",
     "RemovedPrior",
     "band_entries",
+    "prior_stories",
     "content_keys",
     "dedup",
     "dedup_batch",
@@ -46,20 +50,24 @@ ALL_PAIRS_CAP = 16
 
 
 class Articles(Protocol):
-    """What the engine reads of a batch of articles (``transforms.records.FeatureBatch``)."""
+    """What the engine reads of a batch of articles (``transforms.records.FeatureBatch``).
+
+    ``story_keys`` (prior batches only) are the story keys earlier runs gave them."""
 
     doc_keys: np.ndarray
     ranks: np.ndarray
     keys: np.ndarray
     features: FeatureTable
     prior: bool
+    story_keys: np.ndarray | None
 
     def __len__(self) -> int: ...
 
 
 @dataclass(frozen=True)
 class RemovedPrior:
-    """Articles removed by earlier runs: bucket keys, content keys and decisions, no features.
+    """Articles removed by earlier runs: bucket keys, content keys, decisions and story
+    keys (their canonical's), no features.
 
     They take part in the buckets (so pairs are formed as in one run over everything)
     and only ever matter as the removed twin of a new identical copy.
@@ -70,6 +78,7 @@ class RemovedPrior:
     content_keys: np.ndarray
     keys: np.ndarray
     decisions: tuple[Decision, ...]
+    story_keys: np.ndarray
 
     def __len__(self) -> int:
         return len(self.doc_keys)
@@ -85,6 +94,7 @@ class RemovedPrior:
             content_keys=np.concatenate([p.content_keys for p in parts]),
             keys=np.vstack([p.keys for p in parts]),
             decisions=tuple(d for p in parts for d in p.decisions),
+            story_keys=np.concatenate([p.story_keys for p in parts]),
         )
 
 
@@ -97,6 +107,20 @@ class IndexReader(Protocol):
     def prior_candidates(self, keys: np.ndarray) -> tuple[Articles | None, RemovedPrior | None]:
         """Indexed articles sharing a bucket key with ``keys``: kept ones (with
         features, ``prior=True``) and removed ones."""
+
+
+def prior_stories(kept: Articles | None, removed: RemovedPrior | None) -> dict[int, int]:
+    """``{doc_key: story key}`` of earlier runs' articles (kept and removed)."""
+    stories: dict[int, int] = {}
+    for docs, keys in (
+        (kept.doc_keys, kept.story_keys) if kept is not None else (None, None),
+        (removed.doc_keys, removed.story_keys) if removed is not None else (None, None),
+    ):
+        if docs is not None and len(docs):
+            if keys is None:
+                raise ValueError("a prior batch without story keys")
+            stories.update(zip(docs.tolist(), keys.tolist(), strict=True))
+    return stories
 
 
 def content_keys(content_hashes: Sequence[str]) -> np.ndarray:
@@ -153,8 +177,9 @@ def dedup(
     removed: RemovedPrior | None,
     config: DedupConfig,
     all_pairs_cap: int = ALL_PAIRS_CAP,
-) -> dict[int, Decision]:
-    """The whole engine on one in-memory shard: ``{removed doc_key: Decision}`` of ``new``.
+) -> Resolution:
+    """The whole engine on one in-memory shard: the :class:`Resolution` of ``new``
+    (``{removed doc_key: Decision}`` and story keys).
 
     ``kept`` and ``removed`` are the earlier runs' articles sharing a bucket with
     ``new`` (see :class:`IndexReader`). Same answer as ``FindDuplicates`` on the same
@@ -198,12 +223,12 @@ def dedup(
             config,
         )
     fixed = {d.doc_key: d for d in removed.decisions} if removed is not None else {}
-    return {d.doc_key: d for d in resolve(edges, fixed)}
+    return resolve_stories(edges, fixed, prior_stories(kept, removed))
 
 
 def dedup_batch(
     new: Articles, index: IndexReader, config: DedupConfig, all_pairs_cap: int = ALL_PAIRS_CAP
-) -> dict[int, Decision]:
+) -> Resolution:
     """:func:`dedup` of ``new`` against what ``index`` holds."""
     kept, removed = index.prior_candidates(new.keys)
     return dedup(new, kept, removed, config, all_pairs_cap)

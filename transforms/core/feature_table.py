@@ -6,6 +6,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from newsingest.transforms.core.story_columns import ROW_FIELDS, StoryColumns
+from newsingest.transforms.core.story_signals import ArticleProfile
+
 __all__ = ["NO_DAY", "Features", "FeatureTable"]
 
 NO_DAY = np.iinfo(np.int64).min
@@ -13,7 +16,8 @@ NO_DAY = np.iinfo(np.int64).min
 
 @dataclass(frozen=True)
 class Features:
-    """What verification and banding need of one document (picklable, at most ~2.1 KB).
+    """What verification and banding need of one document (picklable; ~2.1 KB plus the
+    story profile, which grows with the text: about 8 bytes per token for its shingles).
 
     Attributes:
         content_hash: normalised content hash (exact tier).
@@ -38,6 +42,8 @@ class Features:
         lead_figures: sorted hashes (as in ``figures``) of the distinct number tokens
             among the first ``story_lead_figure_tokens`` tokens (bottom-``max_figures``).
         caseless: mostly written in a script without letter case (no entity evidence).
+        story_*: the same-story profile (:func:`story_signals.profile`), as stored by
+            :mod:`transforms.core.story_columns` (:func:`story_columns.row_fields`).
     """
 
     content_hash: str
@@ -55,6 +61,17 @@ class Features:
     key_entities: np.ndarray
     lead_figures: np.ndarray
     caseless: bool
+    story_lang: str
+    story_has_title: bool
+    story_vector_keys: np.ndarray
+    story_vector_weights: np.ndarray
+    story_vector_lengths: np.ndarray
+    story_mass: np.ndarray
+    story_shingles: np.ndarray
+    story_figures: str
+    story_lead_figures: str
+    story_token_count: int
+    story_templated: bool
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Features):
@@ -97,8 +114,9 @@ class FeatureTable:
 
     Ragged columns (``terms``, ``figures``, ``entities``, ``lead_entities``,
     ``key_entities``, ``lead_figures``) are flat uint32 arrays, each with offsets of
-    shape ``(n + 1,)``; a missing date is ``NO_DAY``. ``table[i]`` is the
-    :class:`Features` row ``i``; iteration yields rows.
+    shape ``(n + 1,)``; a missing date is ``NO_DAY``. ``story`` holds the same-story
+    profiles (:class:`StoryColumns`). ``table[i]`` is the :class:`Features` row ``i``;
+    iteration yields rows.
     """
 
     content_hashes: list[str]
@@ -122,6 +140,7 @@ class FeatureTable:
     lead_figures: np.ndarray
     lead_figure_offsets: np.ndarray
     caseless: np.ndarray
+    story: StoryColumns
 
     def __len__(self) -> int:
         return len(self.content_hashes)
@@ -141,10 +160,16 @@ class FeatureTable:
             published_days=None if days == NO_DAY else days,
             signature=self.signatures[i],
             **values,
+            **self.story.row(i),
         )
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
+
+    def profile(self, i: int) -> ArticleProfile:
+        """The same-story profile of row ``i`` (as stored)."""
+        days = int(self.published_days[i])
+        return self.story.profile(i, None if days == NO_DAY else days)
 
     def ragged(self, field: str, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(values, offsets) of a ragged column, of ``rows`` if given."""
@@ -166,6 +191,7 @@ class FeatureTable:
             content_hashes=[self.content_hashes[i] for i in rows.tolist()],
             published_days=self.published_days[rows],
             signatures=self.signatures[rows],
+            story=self.story.take(rows),
             **columns,
         )
 
@@ -185,6 +211,7 @@ class FeatureTable:
             content_hashes=[h for t in tables for h in t.content_hashes],
             published_days=np.concatenate([t.published_days for t in tables]),
             signatures=np.vstack([t.signatures for t in tables]),
+            story=StoryColumns.concat([t.story for t in tables]),
             **columns,
         )
 
@@ -213,6 +240,9 @@ class FeatureTable:
                 np.vstack([r.signature for r in rows])
                 if rows
                 else np.empty((0, num_perm or 0), np.uint32)
+            ),
+            story=StoryColumns.from_rows(
+                [{name: getattr(r, name) for name in ROW_FIELDS} for r in rows]
             ),
             **columns,
         )

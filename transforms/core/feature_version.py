@@ -11,7 +11,10 @@ computed the same way. :func:`feature_version` hashes everything that shapes the
 * the encoded feature fields (:func:`feature_codec.fields_fingerprint`);
 * the versions of what features are computed with: the Unicode database (casefolding,
   NFKC, character classes) and the major versions of numpy (permutation draws) and
-  xxhash.
+  xxhash;
+* the same-story model's ``version`` (:mod:`story_model`: its weights and the versions
+  of its word lists, tokeniser and language model): a model change means new stored
+  profiles and story band keys, so ``newsingest reindex``.
 
 Thresholds that only decide are not part of it: they can change between runs.
 """
@@ -28,10 +31,11 @@ import xxhash
 from newsingest.transforms.core import entities, feature_codec, tokens
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.stop_words import STOP_WORDS
+from newsingest.transforms.core.story_model import load_model
 
 __all__ = ["FEATURE_VERSION", "feature_identity", "feature_version"]
 
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4
 
 
 def _major(version: str) -> str:
@@ -44,6 +48,7 @@ def feature_identity(config: DedupConfig) -> dict:
         "code": FEATURE_VERSION,
         "settings": config.index_settings(),
         "fields": feature_codec.fields_fingerprint(),
+        "story_model": load_model().version,
         "word_lists": xxhash.xxh3_64_hexdigest(
             orjson.dumps(
                 [

@@ -18,6 +18,8 @@ from newsingest.transforms.core import entities
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_table import NO_DAY, FeatureTable
 from newsingest.transforms.core.minhash import signatures_flat
+from newsingest.transforms.core.story_columns import StoryColumns, empty_row, row_fields
+from newsingest.transforms.core.story_signals import profile
 from newsingest.transforms.core.tokens import shingle_hashes, tokenize
 from newsingest.transforms.core.vocabulary import (
     BIGRAM_MIX,
@@ -78,11 +80,30 @@ def _flat_shingles(
     return out, counts
 
 
+def _story_columns(
+    texts: list[str],
+    titles: list[str | None] | None,
+    published_days: list[int | None],
+    config: DedupConfig,
+) -> StoryColumns:
+    """Same-story profiles of the batch (empty ones when the story tier is disabled)."""
+    if not config.story_enabled:
+        return StoryColumns.from_rows([empty_row() for _ in texts])
+    titles = titles if titles is not None else [None] * len(texts)
+    return StoryColumns.from_rows(
+        [
+            row_fields(profile(title, text, None if day is None else int(day)))
+            for title, text, day in zip(titles, texts, published_days, strict=True)
+        ]
+    )
+
+
 def compute_features(
     texts: list[str],
     content_hashes: list[str],
     published_days: list[int | None],
     config: DedupConfig,
+    titles: list[str | None] | None = None,
 ) -> FeatureTable:
     """Features of a batch of cleaned texts, computed column-wise for the whole batch.
 
@@ -91,6 +112,9 @@ def compute_features(
         content_hashes: their normalised content hashes, same order.
         published_days: days since 1970-01-01, or None when the date is missing.
         config: a validated :class:`DedupConfig`.
+        titles: the detected headlines (None each when absent or not given): with the
+            texts and days, the input of each article's same-story profile
+            (:func:`story_signals.profile`), computed when the story tier is enabled.
 
     Returns:
         A :class:`FeatureTable` with one row per text, same order. Every row is
@@ -99,6 +123,8 @@ def compute_features(
     """
     if not len(texts) == len(content_hashes) == len(published_days):
         raise ValueError("texts, content_hashes and published_days differ in length")
+    if titles is not None and len(titles) != len(texts):
+        raise ValueError("titles and texts differ in length")
     docs = len(texts)
     vocabulary = vocabulary_for(config.min_term_len, casefold=True)
     ids, stream_owner, columns = _stream(texts, vocabulary)
@@ -153,6 +179,7 @@ def compute_features(
         bottom_k=_bottom_k_per_doc,
     )
     return FeatureTable(
+        story=_story_columns(texts, titles, published_days, config),
         content_hashes=list(content_hashes),
         published_days=np.array(
             [NO_DAY if d is None else int(d) for d in published_days], dtype=np.int64

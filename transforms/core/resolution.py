@@ -55,9 +55,13 @@ def resolve(edges: list[Edge], fixed: Mapping[int, Decision] | None = None) -> l
     earlier runs only ever appear as the canonical side of an edge, so they stay
     kept ("a published article stays canonical").
 
+    Edges of other methods (story links: same story, both kept) are not duplicates
+    and are ignored here (see :mod:`transforms.core.stories`).
+
     Returns the decisions of the other documents, sorted by ``doc_key``.
     """
     fixed = fixed or {}
+    edges = [e for e in edges if e.method in _METHOD_PRIORITY]
     incoming: dict[int, list[Edge]] = {}
     rank_of: dict[int, int] = {}
     for edge in edges:

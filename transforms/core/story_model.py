@@ -6,7 +6,10 @@ a piecewise-linear additive model, :func:`design_matrix`, monotone in every sign
 sign constraints, :func:`weight_signs`), fitted by
 ``bench/story_train.py`` on labelled pairs and shipped as ``story_model.json`` in this
 package. The file carries the signal names it was trained on, the standardisation,
-the weights, the precision-first threshold and a ``version``: the sha256 of its own
+the weights, the precision-first ``threshold`` (a pair at or above it is one story: the
+later article is removed), the lower ``group_threshold`` (a pair at or above it but below
+``threshold`` is a *story link*: both articles are kept and share a story id; absent in
+older files, it defaults to ``threshold``) and a ``version``: the sha256 of its own
 content plus :data:`story_text.RESOURCE_VERSIONS`, meant to be part of the index's
 feature version (a change of weights, word lists or tokeniser means new features).
 
@@ -19,6 +22,7 @@ so a learned time weight would learn the corpus, not time. Unknown dates do not 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -113,6 +117,7 @@ class StoryModel:
     threshold: float
     window_days: int
     version: str
+    group_threshold: float
 
     @classmethod
     def from_payload(cls, payload: dict) -> StoryModel:
@@ -129,12 +134,20 @@ class StoryModel:
         arrays = [np.asarray(payload[k], dtype=np.float64) for k in ("mean", "scale", "weights")]
         if any(a.shape != (FEATURE_COUNT,) for a in arrays):
             raise ValueError("story model arrays do not match the feature count")
+        threshold = float(payload["threshold"])
+        group_threshold = float(payload.get("group_threshold", threshold))
+        if not 0.0 <= group_threshold <= threshold <= 1.0:
+            raise ValueError(
+                f"story model needs 0 <= group_threshold ({group_threshold}) "
+                f"<= threshold ({threshold}) <= 1"
+            )
         return cls(
             *arrays,
             float(payload["intercept"]),
-            float(payload["threshold"]),
+            threshold,
             int(payload["window_days"]),
             version,
+            group_threshold,
         )
 
     def probabilities(self, signals: np.ndarray) -> np.ndarray:
@@ -146,19 +159,29 @@ class StoryModel:
         """Merge probability of one pair."""
         return float(self.probabilities(pair_signals(a, b))[0])
 
+    def vetoed(self, a: ArticleProfile, b: ArticleProfile, window_days: int | None = None) -> bool:
+        """The hard rules: a templated item with other figures, or dated too far apart
+        (more than ``window_days``, the model's own window when None)."""
+        if (a.templated or b.templated) and a.figures != b.figures:
+            return True
+        days = days_apart(a, b)
+        window = self.window_days if window_days is None else window_days
+        return days is not None and days > window
+
     def same_story(self, a: ArticleProfile, b: ArticleProfile) -> bool:
         """True when the pair is one story: score at least the threshold, and no veto."""
-        if (a.templated or b.templated) and a.figures != b.figures:
-            return False
-        days = days_apart(a, b)
-        if days is not None and days > self.window_days:
-            return False
-        return self.score(a, b) >= self.threshold
+        return not self.vetoed(a, b) and self.score(a, b) >= self.threshold
+
+
+@functools.cache
+def _shipped() -> StoryModel:
+    text = resources.files(__package__).joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    return StoryModel.from_payload(json.loads(text))
 
 
 def load_model(payload: dict | None = None) -> StoryModel:
-    """The shipped model (package data ``story_model.json``), or one from ``payload``."""
+    """The shipped model (package data ``story_model.json``, read once per process), or
+    one from ``payload``."""
     if payload is None:
-        text = resources.files(__package__).joinpath(MODEL_FILE).read_text(encoding="utf-8")
-        payload = json.loads(text)
+        return _shipped()
     return StoryModel.from_payload(payload)

@@ -7,25 +7,17 @@ Three tiers, decided pair by pair by :func:`verify`:
   ``near_threshold`` *and* compatible figures (number tokens). Templated items
   (earnings, dividends: mostly numbers and short words) need identical figure
   sets, so "Shr 46 cts vs 31 cts" never merges with "Shr 47 cts vs 31 cts".
-* ``story``: same-story rewrites with low lexical overlap, precision first. Both
-  documents must be dated, published within ``story_window_days`` of each other,
-  not templated, of comparable length, pass two figure vetoes, share enough
-  weighted *story terms*, and, for scripts with letter case, share enough *named
-  entities*: entity terms, lead entities and each other's key entities (see
-  :func:`verify` for the eight steps and :mod:`transforms.core.entities` for the
-  extraction). Caseless scripts (Arabic, Thai, Kana, Han) have no entity evidence
-  and fall back to the story-term rule. ``story_loose`` swaps in recall-oriented
-  thresholds.
+* ``story``: the learned same-story model (:mod:`transforms.core.story_model`) over
+  the two articles' stored profiles (:func:`story_signals.pair_signals`). Both must be
+  story eligible (:mod:`transforms.core.eligibility`); the model's vetoes apply (a
+  templated item with other figures; dated more than ``story_window_days`` apart). A
+  probability at or above the story threshold is a duplicate (``story``); at or above
+  the group threshold but below it, a *story link* (:data:`STORY_LINK`): both articles
+  are kept and share a story id (:mod:`transforms.core.stories`).
 
-Story terms are the distinct word tokens of at least ``min_term_len``
-characters that are not in the fixed multilingual stop list, plus bigrams
-of consecutive characters in scripts written without spaces (Han, Kana, Thai).
-Their weight is fixed by token length (longer tokens are rarer: names, places),
-never by corpus statistics, so features are incremental and the same on every
-worker. The weight class lives in the low 4 bits of each term's 32-bit hash;
-entity terms use the same layout (word, long word, multi-word name or acronym).
-Verification reads only the deciding thresholds of :class:`DedupConfig` beside the
-stored features, so thresholds can change between runs on one index.
+The thresholds are deciding settings (:meth:`DedupConfig.story_thresholds`: this
+run's overrides, else the model's), read beside the stored features, so they can
+change between runs on one index.
 """
 
 from __future__ import annotations
@@ -36,18 +28,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsingest.transforms.core.dedup_config import DedupConfig
-from newsingest.transforms.core.eligibility import story_eligible, story_eligible_rows
+from newsingest.transforms.core.eligibility import story_eligible_rows
 from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
 from newsingest.transforms.core.minhash import EMPTY_VALUE
+from newsingest.transforms.core.story_model import load_model
+from newsingest.transforms.core.story_signals import ArticleProfile, pair_signals
 
-__all__ = ["Match", "verify", "verify_pairs"]
+__all__ = ["STORY_LINK", "Match", "verify", "verify_pairs"]
 
-_WEIGHT_BITS = np.uint32(0xF)
+STORY_LINK = "story_link"
 
 
 @dataclass(frozen=True)
 class Match:
-    """A verified duplicate: ``method`` is "exact", "near" or "story"."""
+    """A verified pair: ``method`` is "exact", "near", "story" (duplicates) or
+    :data:`STORY_LINK` (same story, both kept); ``similarity`` is the tier's score
+    (the model's probability for the story tier)."""
 
     method: str
     similarity: float
@@ -56,36 +52,6 @@ class Match:
 def _sample_ceiling(values: np.ndarray, total: int) -> float:
     """Largest hash a bottom-k sample covers completely (inf when not truncated)."""
     return float(values[-1]) if len(values) < total else math.inf
-
-
-def _sampled(
-    a: np.ndarray, a_count: int, b: np.ndarray, b_count: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Two bottom-k samples cut to the hash range both cover completely."""
-    ceiling = min(_sample_ceiling(a, a_count), _sample_ceiling(b, b_count))
-    if ceiling == math.inf:
-        return a, b
-    return a[a <= ceiling], b[b <= ceiling]
-
-
-def _weighted(a: np.ndarray, b: np.ndarray) -> tuple[float, int]:
-    """(weighted Jaccard, shared count) of two sets of weight-class hashes."""
-    shared = np.intersect1d(a, b, assume_unique=True)
-    weight_shared = int((shared & _WEIGHT_BITS).sum())
-    union = int((a & _WEIGHT_BITS).sum()) + int((b & _WEIGHT_BITS).sum()) - weight_shared
-    return (weight_shared / union if union else 0.0), len(shared)
-
-
-def _weighted_jaccard(a: Features, b: Features) -> float:
-    return _weighted(*_sampled(a.terms, a.term_count, b.terms, b.term_count))[0]
-
-
-def _key_containment(key: np.ndarray, other: np.ndarray, other_count: int) -> float:
-    """Fraction of ``key`` among ``other``'s entities, over the hashes its sample covers."""
-    known = key[key <= _sample_ceiling(other, other_count)]
-    if not len(known):
-        return 0.0
-    return len(np.intersect1d(known, other, assume_unique=True)) / len(known)
 
 
 def _figure_jaccard(a: Features, b: Features) -> float:
@@ -105,12 +71,34 @@ def _same_figures(a: Features, b: Features) -> bool:
     return a.figure_count == b.figure_count and np.array_equal(a.figures, b.figures)
 
 
-def _day_distance(a: Features, b: Features, config: DedupConfig) -> int | None:
-    """Days between the documents; 0 if one is undated and dates are optional."""
-    if a.published_days is None or b.published_days is None:
-        return None if config.story_requires_dates else 0
-    distance = abs(a.published_days - b.published_days)
-    return distance if distance <= config.story_window_days else None
+def _story_pairs(
+    canonical: FeatureTable, candidate: FeatureTable, rows: np.ndarray, config: DedupConfig
+) -> list[Match | None]:
+    """The model's verdict on the given aligned rows (profiles built once per article)."""
+    model = load_model()
+    threshold, group = config.story_thresholds(model)
+    cache: dict[tuple, ArticleProfile] = {}
+
+    def profile_of(table: FeatureTable, i: int) -> ArticleProfile:
+        key = (table.content_hashes[i], int(table.published_days[i]))
+        if key not in cache:
+            cache[key] = table.profile(i)
+        return cache[key]
+
+    pairs = [(profile_of(canonical, i), profile_of(candidate, i)) for i in rows.tolist()]
+    scored = [
+        j for j, (a, b) in enumerate(pairs) if not model.vetoed(a, b, config.story_window_days)
+    ]
+    results: list[Match | None] = [None] * len(pairs)
+    if not scored:
+        return results
+    signals = np.vstack([pair_signals(*pairs[j]) for j in scored])
+    for j, probability in zip(scored, model.probabilities(signals).tolist(), strict=True):
+        if probability >= threshold:
+            results[j] = Match("story", probability)
+        elif probability >= group:
+            results[j] = Match(STORY_LINK, probability)
+    return results
 
 
 def verify_pairs(
@@ -118,10 +106,9 @@ def verify_pairs(
 ) -> list[Match | None]:
     """:func:`verify` of row ``i`` of ``canonical`` against row ``i`` of ``candidate``.
 
-    Same results as calling :func:`verify` pair by pair; the cheap conditions
-    every match needs (equal hash, near-tier Jaccard; for ``story``: eligibility,
-    date window, length ratio, same case class, minimum shared-entity and lead counts)
-    are checked for all pairs at once, so only plausible pairs reach the per-pair rules.
+    Same results as calling :func:`verify` pair by pair; the exact and near tiers are
+    checked for all pairs at once, and the story model scores the remaining pairs of
+    story-eligible articles within the date window in one matrix product.
     """
     n = len(canonical)
     results: list[Match | None] = [None] * n
@@ -134,32 +121,27 @@ def verify_pairs(
     )
     nonempty = ~(canonical.signatures == EMPTY_VALUE).all(axis=1)
     estimate = (canonical.signatures == candidate.signatures).mean(axis=1)
-    plausible = nonempty & (estimate >= config.near_threshold)
+    near = nonempty & (estimate >= config.near_threshold) & ~exact
+    for i in np.flatnonzero(exact).tolist():
+        results[i] = Match("exact", 1.0)
+    for i in np.flatnonzero(near).tolist():
+        results[i] = _verify_near(canonical[i], candidate[i], config)
     if config.story_enabled:
-        both = story_eligible_rows(canonical, config) & story_eligible_rows(candidate, config)
         days_a, days_b = canonical.published_days, candidate.published_days
         dated = (days_a != NO_DAY) & (days_b != NO_DAY)
         distance = np.where(dated, np.abs(np.where(dated, days_a - days_b, 0)), 0)
-        shorter = np.minimum(canonical.token_counts, candidate.token_counts)
-        longer = np.maximum(canonical.token_counts, candidate.token_counts)
-        cased = ~canonical.caseless & ~candidate.caseless
-        fewest = np.minimum(canonical.entity_counts, candidate.entity_counts)
-        fewest_lead = np.minimum(
-            np.diff(canonical.lead_entity_offsets), np.diff(candidate.lead_entity_offsets)
-        )
-        evidence = (canonical.caseless & candidate.caseless) | cased & (
-            fewest >= config.story_min_shared_entities
-        ) & (fewest_lead >= config.story_min_shared_lead)
-        plausible |= (
-            both
+        story = (
+            story_eligible_rows(canonical, config)
+            & story_eligible_rows(candidate, config)
             & (distance <= config.story_window_days)
-            & (shorter >= config.story_min_length_ratio * longer)
-            & evidence
+            & ~exact
+            & np.array([r is None for r in results], dtype=bool)
         )
-    for i in np.flatnonzero(exact).tolist():
-        results[i] = Match("exact", 1.0)
-    for i in np.flatnonzero(plausible & ~exact).tolist():
-        results[i] = verify(canonical[i], candidate[i], config)
+        rows = np.flatnonzero(story)
+        for i, match in zip(
+            rows.tolist(), _story_pairs(canonical, candidate, rows, config), strict=True
+        ):
+            results[i] = match
     return results
 
 
@@ -169,99 +151,19 @@ def verify(canonical: Features, candidate: Features, config: DedupConfig) -> Mat
     ``exact`` iff the content hashes are equal. Otherwise ``near`` when the
     estimated shingle Jaccard reaches ``near_threshold`` and the figures agree
     (identical sets if either document is templated, else figure Jaccard at least
-    ``near_min_figure_jaccard``). Otherwise ``story`` when, in this order:
-
-    1. both documents are story eligible (not templated, dated unless dates are
-       optional, ``story_min_entities`` entity terms, or ``story_min_terms`` story
-       terms if caseless);
-    2. they were published within ``story_window_days``;
-    3. their token counts are comparable (``story_min_length_ratio``);
-    4. the figure veto does not apply (both quote >= ``story_figure_veto`` figures and
-       their figure Jaccard is <= ``story_figure_veto_jaccard``);
-    5. the lead figure veto does not apply (both lead with >= ``story_lead_figure_veto``
-       figures, and not the same ones);
-    6. caseless documents (both must be) need weighted story-term Jaccard >=
-       ``story_threshold`` + ``story_threshold_per_day`` per day, and stop here;
-    7. cased documents need weighted story-term Jaccard >= ``story_term_threshold`` +
-       ``story_term_threshold_per_day`` per day (if the threshold is not 0);
-    8. and entity evidence: >= ``story_min_shared_entities`` shared entity terms,
-       >= ``story_min_shared_lead`` shared lead entities, each document's key entities
-       >= ``story_key_containment`` contained in the other's entities, and weighted
-       entity Jaccard >= ``story_entity_threshold`` + ``story_entity_threshold_per_day``
-       per day; the similarity reported is that entity Jaccard.
-
-    Samples (bottom-k) are compared over the hash range both cover. ``story_loose``
-    swaps in the loose thresholds (:meth:`DedupConfig.story_rule`). ``None`` when
-    nothing holds.
+    ``near_min_figure_jaccard``). Otherwise, when both are story eligible and no
+    model veto applies, ``story`` or :data:`STORY_LINK` by the model's probability
+    (see the module docstring). ``None`` when nothing holds.
     """
-    if canonical.content_hash == candidate.content_hash:
-        return Match("exact", 1.0)
-    a, b = canonical, candidate
-    if len(a.signature) == len(b.signature) and not (a.signature == EMPTY_VALUE).all():
-        near = float(np.count_nonzero(a.signature == b.signature)) / len(a.signature)
-        if near >= config.near_threshold:
-            if a.template or b.template:
-                figures_ok = _same_figures(a, b)
-            else:
-                figures_ok = _figure_jaccard(a, b) >= config.near_min_figure_jaccard
-            if figures_ok:
-                return Match("near", near)
-    return _verify_story(a, b, config)
+    table = FeatureTable.from_rows([canonical, candidate])
+    return verify_pairs(table.take(np.array([0])), table.take(np.array([1])), config)[0]
 
 
-def _verify_story(a: Features, b: Features, config: DedupConfig) -> Match | None:
-    if not (story_eligible(a, config) and story_eligible(b, config)):
-        return None
-    distance = _day_distance(a, b, config)
-    if distance is None:
-        return None
-    shorter, longer = sorted((a.token_count, b.token_count))
-    if shorter < config.story_min_length_ratio * longer:
-        return None
-    rule = config.story_rule
-    if (
-        config.story_figure_veto
-        and min(a.figure_count, b.figure_count) >= config.story_figure_veto
-        and _figure_jaccard(a, b) <= rule("story_figure_veto_jaccard")
-    ):
-        return None
-    if (
-        config.story_lead_figure_veto
-        and min(len(a.lead_figures), len(b.lead_figures)) >= config.story_lead_figure_veto
-        and not np.array_equal(a.lead_figures, b.lead_figures)
-    ):
-        return None
-    if a.caseless or b.caseless:
-        if not (a.caseless and b.caseless):
-            return None
-        story = _weighted_jaccard(a, b)
-        if story >= config.story_threshold + config.story_threshold_per_day * distance:
-            return Match("story", story)
-        return None
-    term_threshold = rule("story_term_threshold")
-    if term_threshold and _weighted_jaccard(a, b) < (
-        term_threshold + rule("story_term_threshold_per_day") * distance
-    ):
-        return None
-    ents_a, ents_b = _sampled(a.entities, a.entity_count, b.entities, b.entity_count)
-    score, shared = _weighted(ents_a, ents_b)
-    if shared < config.story_min_shared_entities:
-        return None
-    if config.story_min_shared_lead and (
-        len(np.intersect1d(a.lead_entities, b.lead_entities, assume_unique=True))
-        < config.story_min_shared_lead
-    ):
-        return None
-    containment = rule("story_key_containment")
-    if containment and (
-        min(
-            _key_containment(a.key_entities, b.entities, b.entity_count),
-            _key_containment(b.key_entities, a.entities, a.entity_count),
-        )
-        < containment
-    ):
-        return None
-    need = rule("story_entity_threshold") + rule("story_entity_threshold_per_day") * distance
-    if score >= need:
-        return Match("story", score)
-    return None
+def _verify_near(a: Features, b: Features, config: DedupConfig) -> Match | None:
+    """The near tier of one pair whose signature estimate reaches ``near_threshold``."""
+    near = float(np.count_nonzero(a.signature == b.signature)) / len(a.signature)
+    if a.template or b.template:
+        figures_ok = _same_figures(a, b)
+    else:
+        figures_ok = _figure_jaccard(a, b) >= config.near_min_figure_jaccard
+    return Match("near", near) if figures_ok else None
