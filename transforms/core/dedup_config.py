@@ -53,12 +53,12 @@ class DedupConfig:
             story, and the story band keys are mixed with date tiles this wide (3).
         story_requires_dates: an undated article gets no story band keys and never
             joins a story (True). With False undated articles band on one date tile.
-        story_threshold: model probability at or above which a pair is one story and
+        story_threshold: merge probability at or above which a pair is one story and
             the later article is removed, method "story" (None: the model's
             ``threshold``).
-        story_group_threshold: model probability at or above which (but below
-            ``story_threshold``) a pair is a *story link*: both kept, one story id
-            (None: the model's ``group_threshold``). Must not exceed the story threshold.
+        story_group_threshold: grouping probability (the model's same-event decision)
+            at or above which a pair that is not a duplicate is a *story link*: both
+            kept, one story id (None: the model's ``group_threshold``).
 
     Features and keys:
         story_max_terms: story terms kept per document, a bottom-k sample (120).
@@ -139,11 +139,10 @@ class DedupConfig:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        threshold, group = self.story_thresholds()
-        if group > threshold:
-            raise ValueError(
-                f"story_group_threshold ({group}) must not exceed story_threshold ({threshold})"
-            )
+        for name in ("story_threshold", "story_group_threshold"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value}")
 
     def story_thresholds(self, model: StoryModel | None = None) -> tuple[float, float]:
         """``(threshold, group_threshold)`` of the story tier: this run's overrides, else

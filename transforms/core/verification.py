@@ -11,9 +11,10 @@ Three tiers, decided pair by pair by :func:`verify`:
   the two articles' stored profiles (:func:`story_signals.pair_signals`). Both must be
   story eligible (:mod:`transforms.core.eligibility`); the model's vetoes apply (a
   templated item with other figures; dated more than ``story_window_days`` apart). A
-  probability at or above the story threshold is a duplicate (``story``); at or above
-  the group threshold but below it, a *story link* (:data:`STORY_LINK`): both articles
-  are kept and share a story id (:mod:`transforms.core.stories`).
+  merge probability at or above the story threshold is a duplicate (``story``);
+  otherwise a grouping probability (the model's second, same-event decision) at or
+  above the group threshold is a *story link* (:data:`STORY_LINK`): both articles are
+  kept and share a story id (:mod:`transforms.core.stories`).
 
 The thresholds are deciding settings (:meth:`DedupConfig.story_thresholds`: this
 run's overrides, else the model's), read beside the stored features, so they can
@@ -43,7 +44,7 @@ STORY_LINK = "story_link"
 class Match:
     """A verified pair: ``method`` is "exact", "near", "story" (duplicates) or
     :data:`STORY_LINK` (same story, both kept); ``similarity`` is the tier's score
-    (the model's probability for the story tier)."""
+    (the model's merge probability for ``story``, its grouping probability for a link)."""
 
     method: str
     similarity: float
@@ -74,7 +75,12 @@ def _same_figures(a: Features, b: Features) -> bool:
 def _story_pairs(
     canonical: FeatureTable, candidate: FeatureTable, rows: np.ndarray, config: DedupConfig
 ) -> list[Match | None]:
-    """The model's verdict on the given aligned rows (profiles built once per article)."""
+    """The model's verdict on the given aligned rows (profiles built once per article).
+
+    Each pair is scored on its own (one signal row per call), never in a matrix with the
+    others: a probability must not depend, even in its last bit, on which pairs a
+    worker happened to verify together.
+    """
     model = load_model()
     threshold, group = config.story_thresholds(model)
     cache: dict[tuple, ArticleProfile] = {}
@@ -85,19 +91,19 @@ def _story_pairs(
             cache[key] = table.profile(i)
         return cache[key]
 
-    pairs = [(profile_of(canonical, i), profile_of(candidate, i)) for i in rows.tolist()]
-    scored = [
-        j for j, (a, b) in enumerate(pairs) if not model.vetoed(a, b, config.story_window_days)
-    ]
-    results: list[Match | None] = [None] * len(pairs)
-    if not scored:
-        return results
-    signals = np.vstack([pair_signals(*pairs[j]) for j in scored])
-    for j, probability in zip(scored, model.probabilities(signals).tolist(), strict=True):
-        if probability >= threshold:
-            results[j] = Match("story", probability)
-        elif probability >= group:
-            results[j] = Match(STORY_LINK, probability)
+    results: list[Match | None] = []
+    for i in rows.tolist():
+        a, b = profile_of(canonical, i), profile_of(candidate, i)
+        if model.vetoed(a, b, config.story_window_days):
+            results.append(None)
+            continue
+        signals = pair_signals(a, b)
+        merge = float(model.probabilities(signals)[0])
+        if merge >= threshold:
+            results.append(Match("story", merge))
+            continue
+        same_event = float(model.group_probabilities(signals)[0])
+        results.append(Match(STORY_LINK, same_event) if same_event >= group else None)
     return results
 
 
@@ -107,8 +113,8 @@ def verify_pairs(
     """:func:`verify` of row ``i`` of ``canonical`` against row ``i`` of ``candidate``.
 
     Same results as calling :func:`verify` pair by pair; the exact and near tiers are
-    checked for all pairs at once, and the story model scores the remaining pairs of
-    story-eligible articles within the date window in one matrix product.
+    checked for all pairs at once; the story model scores the remaining pairs of
+    story-eligible articles within the date window.
     """
     n = len(canonical)
     results: list[Match | None] = [None] * n

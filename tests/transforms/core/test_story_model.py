@@ -126,3 +126,44 @@ def test_templated_items_with_different_figures_never_merge():
     assert model.probabilities(pair_signals(a, same))[0] > model.probabilities(
         pair_signals(a, b)
     )[0]
+
+
+def test_shipped_grouping_decision_is_monotone_and_trained_on_semeval_only():
+    model = load_model()
+    payload = _payload()
+    assert model.group.weights.shape == (FEATURE_COUNT,)
+    assert np.all(model.group.weights * weight_signs() >= 0)
+    assert 0.5 <= model.group_threshold < 1.0
+    assert payload["group"]["training_pairs"]
+    assert all(key.startswith("semeval:") for key in payload["group"]["training_pairs"])
+
+
+def test_a_model_without_a_grouping_decision_is_refused():
+    payload = _payload()
+    del payload["group"]
+    payload["version"] = model_version(payload)
+    with pytest.raises(ValueError, match="grouping"):
+        load_model(payload)
+
+
+def test_a_merge_is_always_the_same_story_and_vetoes_bind_both(seeds_dir):
+    model = load_model()
+    seeds = {p.name[:3]: profile_raw(p.read_text(encoding="utf-8")) for p in seeds_dir.glob("*")}
+    profiles = [*seeds.values(), profile(None, STORY, 100), profile(None, STORY, 101)]
+    for a in profiles:
+        for b in profiles:
+            if model.same_story(a, b):
+                assert model.same_event(a, b)
+    far = profile(None, STORY, 100 + model.window_days + 1)
+    assert model.group_score(profiles[-1], far) >= model.group_threshold
+    assert not model.same_event(profiles[-2], far)
+    a = profile("ACME CORP 1ST QTR NET", EARNINGS.format(shr=46, net="1,234,000"), 6262, "en")
+    b = profile("ACME CORP 1ST QTR NET", EARNINGS.format(shr=52, net="1,401,000"), 6262, "en")
+    assert not model.same_event(a, b)
+
+
+def test_seed_rewrite_is_one_story_in_its_window(seeds_dir):
+    model = load_model()
+    seeds = {p.name[:3]: profile_raw(p.read_text(encoding="utf-8")) for p in seeds_dir.glob("*")}
+    assert model.same_event(seeds["000"], seeds["001"])
+    assert not model.same_event(seeds["000"], seeds["002"])
