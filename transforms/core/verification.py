@@ -32,7 +32,7 @@ from newsingest.transforms.core.eligibility import story_eligible_rows
 from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
 from newsingest.transforms.core.minhash import EMPTY_VALUE
 from newsingest.transforms.core.story_model import load_model
-from newsingest.transforms.core.story_signals import ArticleProfile, pair_signals
+from newsingest.transforms.core.story_signals import ArticleProfile
 
 __all__ = ["STORY_LINK", "Match", "verify", "verify_pairs"]
 
@@ -74,7 +74,12 @@ def _same_figures(a: Features, b: Features) -> bool:
 def _story_pairs(
     canonical: FeatureTable, candidate: FeatureTable, rows: np.ndarray, config: DedupConfig
 ) -> list[Match | None]:
-    """The model's verdict on the given aligned rows (profiles built once per article)."""
+    """The model's verdict on the given aligned rows (profiles built once per article).
+
+    Each pair is scored on its own (``StoryModel.score``), never in a matrix with the
+    others: a probability must not depend, even in its last bit, on which pairs a
+    worker happened to verify together.
+    """
     model = load_model()
     threshold, group = config.story_thresholds(model)
     cache: dict[tuple, ArticleProfile] = {}
@@ -85,19 +90,16 @@ def _story_pairs(
             cache[key] = table.profile(i)
         return cache[key]
 
-    pairs = [(profile_of(canonical, i), profile_of(candidate, i)) for i in rows.tolist()]
-    scored = [
-        j for j, (a, b) in enumerate(pairs) if not model.vetoed(a, b, config.story_window_days)
-    ]
-    results: list[Match | None] = [None] * len(pairs)
-    if not scored:
-        return results
-    signals = np.vstack([pair_signals(*pairs[j]) for j in scored])
-    for j, probability in zip(scored, model.probabilities(signals).tolist(), strict=True):
-        if probability >= threshold:
-            results[j] = Match("story", probability)
-        elif probability >= group:
-            results[j] = Match(STORY_LINK, probability)
+    results: list[Match | None] = []
+    for i in rows.tolist():
+        a, b = profile_of(canonical, i), profile_of(candidate, i)
+        probability = None if model.vetoed(a, b, config.story_window_days) else model.score(a, b)
+        if probability is not None and probability >= threshold:
+            results.append(Match("story", probability))
+        elif probability is not None and probability >= group:
+            results.append(Match(STORY_LINK, probability))
+        else:
+            results.append(None)
     return results
 
 
@@ -107,8 +109,8 @@ def verify_pairs(
     """:func:`verify` of row ``i`` of ``canonical`` against row ``i`` of ``candidate``.
 
     Same results as calling :func:`verify` pair by pair; the exact and near tiers are
-    checked for all pairs at once, and the story model scores the remaining pairs of
-    story-eligible articles within the date window in one matrix product.
+    checked for all pairs at once; the story model scores the remaining pairs of
+    story-eligible articles within the date window.
     """
     n = len(canonical)
     results: list[Match | None] = [None] * n

@@ -16,6 +16,8 @@ from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_table import Features
 from newsingest.transforms.core.minhash import signatures
 from newsingest.transforms.core.stop_words import STOP_WORDS
+from newsingest.transforms.core.story_columns import empty_row, row_fields
+from newsingest.transforms.core.story_signals import profile
 from newsingest.transforms.core.tokens import _NO_SPACE_SCRIPTS, shingle_hashes, tokenize
 from newsingest.transforms.core.vocabulary import (
     BIGRAM_MIX as _BIGRAM_MIX,
@@ -242,6 +244,7 @@ def reference_features(
                 key_entities=key,
                 lead_figures=lead_figures[: config.max_figures],
                 caseless=entities.is_caseless(text),
+                **(row_fields(profile(None, text, day)) if config.story_enabled else empty_row()),
             )
         )
     return rows

@@ -14,7 +14,7 @@ from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.features import compute_features
 from newsingest.transforms.core.text import content_hash
-from newsingest.transforms.core.verification import verify, verify_pairs
+from newsingest.transforms.core.verification import STORY_LINK, verify, verify_pairs
 from tests.conftest import CORPORA_DIR, SAMPLE_DIR
 from tests.transforms.core.reference_features import reference_features
 from tests.transforms.core.test_similarity import EARNINGS_A, STORY_A, STORY_B
@@ -67,7 +67,12 @@ def _corpus() -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "config", [DedupConfig(), DedupConfig(ngram=3, num_perm=64, max_figures=4)]
+    "config",
+    [
+        DedupConfig(),
+        DedupConfig(ngram=3, num_perm=64, max_figures=4),
+        DedupConfig(story_enabled=False),
+    ],
 )
 def test_batched_features_equal_reference(config):
     texts = _corpus()
@@ -94,8 +99,8 @@ def test_table_take_concat_and_rows_roundtrip():
     "config",
     [
         DedupConfig(),
-        DedupConfig(story_loose=True, story_requires_dates=False),
-        DedupConfig(story_lead_figure_veto=0, story_min_shared_lead=0, story_term_threshold=0.0),
+        DedupConfig(story_requires_dates=False),
+        DedupConfig(story_threshold=0.5, story_group_threshold=0.2),
     ],
 )
 def test_verify_pairs_equals_verify_pair_by_pair(config):
@@ -110,7 +115,7 @@ def test_verify_pairs_equals_verify_pair_by_pair(config):
     expected = [verify(table[a], table[b], config) for a, b in zip(left, right, strict=True)]
     assert verify_pairs(table.take(left), table.take(right), config) == expected
     methods = {m.method for m in expected if m is not None}
-    assert methods == {"exact", "near", "story"}
+    assert {"exact", "near", "story"} <= methods <= {"exact", "near", "story", STORY_LINK}
 
 
 def test_concurrent_batches_share_the_vocabulary_safely():
