@@ -14,8 +14,8 @@ from tests.helpers import manifests, run_cli
 def test_settings_split_into_shaping_and_deciding():
     config = DedupConfig()
     shaping, deciding = config.index_settings(), config.decision_settings()
-    assert {"num_perm", "ngram", "seed", "lsh_threshold", "story_bands"} <= set(shaping)
-    assert {"near_threshold", "story_entity_threshold", "story_loose"} <= set(deciding)
+    assert {"num_perm", "ngram", "seed", "lsh_threshold", "story_window_days"} <= set(shaping)
+    assert {"near_threshold", "story_threshold", "story_group_threshold"} <= set(deciding)
     assert not set(shaping) & set(deciding)
     assert len(shaping) + len(deciding) == len(DedupConfig.__dataclass_fields__)
 
@@ -25,7 +25,9 @@ def test_a_shaping_setting_changes_the_feature_version(change):
     assert feature_version(DedupConfig(**change)) != feature_version(DedupConfig())
 
 
-@pytest.mark.parametrize("change", [{"near_threshold": 0.9}, {"story_entity_threshold": 0.3}])
+@pytest.mark.parametrize(
+    "change", [{"near_threshold": 0.9}, {"story_threshold": 0.95}, {"story_group_threshold": 0.8}]
+)
 def test_a_threshold_keeps_the_feature_version(change):
     assert feature_version(DedupConfig(**change)) == feature_version(DedupConfig())
     assert DedupConfig().with_decisions(**change) == DedupConfig(**change)
@@ -69,4 +71,4 @@ def test_another_feature_version_is_refused_with_the_rebuild_hint(sample_dir, tm
     assert [m["run_id"] for m in manifests(out)] == ["a"]
     with pytest.raises(IncompatibleIndexError, match="thresholds need no rebuild"):
         check_feature_version(str(out), DedupConfig(story_max_terms=100))
-    check_feature_version(str(out), DedupConfig(story_loose=True))
+    check_feature_version(str(out), DedupConfig(story_threshold=0.99))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import apache_beam as beam
 import numpy as np
@@ -16,9 +17,15 @@ from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.engine import RemovedPrior, content_keys, dedup
 from newsingest.transforms.core.features import compute_features
 from newsingest.transforms.core.resolution import Decision
+from newsingest.transforms.core.stories import Resolution
+from newsingest.transforms.core.story_model import load_model
 from newsingest.transforms.core.text import content_hash
 from newsingest.transforms.dedup import FindDuplicates
-from newsingest.transforms.records import FeatureBatch
+from newsingest.transforms.normalize import normalize_batch
+from newsingest.transforms.records import FeatureBatch, RawArticle, RawBatch
+from newsingest.transforms.signatures import feature_batch
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "articles"
 
 BASE = (
     "The city council of Graz approved a new tram line on Tuesday linking the main station "
@@ -51,11 +58,12 @@ def _batch(keys, prior=False):
         ranks=np.array(ranks, dtype=np.int64),
         features=features,
         prior=prior,
+        story_keys=np.array(keys, dtype=np.uint64) if prior else None,
     )
 
 
-def _summary(decisions):
-    return sorted((k, d.duplicate_of, d.method) for k, d in decisions.items())
+def _summary(resolution: Resolution):
+    return sorted((k, d.duplicate_of, d.method) for k, d in resolution.decisions.items())
 
 
 @pytest.mark.parametrize("layout,shards", [([[1, 2, 3, 4]], 16), ([[4, 3], [2], [1]], 1)])
@@ -80,7 +88,7 @@ def test_prior_articles_stay_canonical_even_when_later(local_runner):
 def test_no_input_gives_no_decisions(local_runner):
     with TestPipeline(runner=local_runner) as p:
         empty = p | beam.Create([], reshuffle=False).with_output_types(FeatureBatch)
-        assert_that(empty | FindDuplicates(DedupConfig()), equal_to([{}]))
+        assert_that(empty | FindDuplicates(DedupConfig()), equal_to([Resolution({}, {})]))
 
 
 def test_bad_arguments_fail_at_construction():
@@ -98,6 +106,7 @@ def _removed_prior(doc_key: int, duplicate_of: int, method: str = "near"):
         content_keys=content_keys(batch.features.content_hashes),
         keys=keys,
         decisions=(Decision(doc_key, duplicate_of, method, 0.75),),
+        story_keys=np.array([duplicate_of], dtype=np.uint64),
     )
 
 
@@ -131,3 +140,70 @@ def test_the_beam_graph_and_the_in_memory_engine_decide_alike(local_runner, shar
 def _keyed(batch):
     batch.keys = candidate_keys(batch.features, DedupConfig())
     return batch
+
+
+def _danube(names: list[str], config: DedupConfig, prior: bool = False) -> FeatureBatch:
+    """The sample data's Danube articles, normalised and featurised as a run does."""
+    raws = [
+        RawArticle(
+            uri=name, text=(SAMPLE / "2024-03" / name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        for name in names
+    ]
+    articles, rejected = normalize_batch(RawBatch(articles=raws))
+    assert not rejected
+    batch = feature_batch(articles, config)
+    if prior:
+        batch.prior = True
+        batch.story_keys = batch.doc_keys.copy()
+    return batch
+
+
+def _danube_probability() -> float:
+    batch = _danube(["danube-port-original.txt", "danube-port-rewrite.txt"], DedupConfig())
+    return load_model().score(batch.features.profile(0), batch.features.profile(1))
+
+
+def _story_summary(resolution: Resolution, docs: list[int]):
+    return (_summary(resolution), [resolution.story_key(d) for d in docs])
+
+
+@pytest.mark.parametrize("shards", [1, 7])
+@pytest.mark.parametrize("tier", ["story", "link", "none"])
+def test_the_story_tier_follows_the_model_probability(local_runner, shards, tier):
+    """The rewrite's probability decides: above the threshold it is removed ("story"),
+    between the two thresholds it is kept and linked (same story id), below both it
+    starts its own story. The Beam graph and the in-memory engine agree."""
+    p = _danube_probability()
+    thresholds = {
+        "story": {"story_threshold": p - 1e-6, "story_group_threshold": p - 1e-6},
+        "link": {"story_threshold": min(1.0, p + 1e-6), "story_group_threshold": p - 1e-6},
+        "none": {"story_threshold": 1.0, "story_group_threshold": min(1.0, p + 1e-6)},
+    }[tier]
+    config = DedupConfig(**thresholds)
+    batch = _danube(["danube-port-original.txt", "danube-port-rewrite.txt"], config)
+    original, rewrite = batch.doc_keys.tolist()
+    expected = {
+        "story": ([(rewrite, original, "story")], [original, original]),
+        "link": ([], [original, original]),
+        "none": ([], [original, rewrite]),
+    }[tier]
+    assert _story_summary(dedup(batch, None, None, config), [original, rewrite]) == expected
+    with TestPipeline(runner=local_runner) as pipeline:
+        found = pipeline | beam.Create([batch]) | FindDuplicates(config, shards)
+        assert_that(found | beam.Map(_story_summary, [original, rewrite]), equal_to([expected]))
+
+
+def test_a_new_article_linking_a_prior_one_takes_its_story(local_runner):
+    """Incremental form: the earlier run kept the original with story key 99 (as the
+    index stores it); the new rewrite links to it and takes that story key."""
+    p = _danube_probability()
+    config = DedupConfig(story_threshold=min(1.0, p + 1e-6), story_group_threshold=p - 1e-6)
+    prior = _danube(["danube-port-original.txt"], config, prior=True)
+    prior.story_keys = np.array([99], dtype=np.uint64)
+    new = _danube(["danube-port-rewrite.txt"], config)
+    [rewrite] = new.doc_keys.tolist()
+    assert dedup(new, prior, None, config).story_key(rewrite) == 99
+    with TestPipeline(runner=local_runner) as pipeline:
+        found = pipeline | beam.Create([prior, new]) | FindDuplicates(config, 3)
+        assert_that(found | beam.Map(lambda r: r.story_key(rewrite)), equal_to([99]))

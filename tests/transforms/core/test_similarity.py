@@ -7,13 +7,20 @@ import numpy as np
 import pytest
 import xxhash
 
+from newsingest.transforms.core import story_candidates
 from newsingest.transforms.core.candidate_keys import candidate_keys
 from newsingest.transforms.core.dedup_config import DedupConfig
-from newsingest.transforms.core.feature_table import Features
+from newsingest.transforms.core.feature_table import Features, FeatureTable
 from newsingest.transforms.core.features import compute_features
-from newsingest.transforms.core.verification import Match, verify
+from newsingest.transforms.core.story_columns import empty_row
+from newsingest.transforms.core.story_model import load_model
+from newsingest.transforms.core.verification import STORY_LINK, Match, verify
 
 CONFIG = DedupConfig()
+MODEL = load_model()
+# Thresholds low enough that the story rewrites below are story duplicates: for the
+# tests of the gates around the model (window, dates, eligibility), not of the model.
+LOW = DedupConfig(story_threshold=0.5, story_group_threshold=0.5)
 SEEDS = Path(__file__).resolve().parents[4] / "shared" / "seeds"
 DAY = 19_800
 
@@ -116,10 +123,23 @@ def test_light_edit_is_near():
     assert CONFIG.near_threshold <= match.similarity < 1.0
 
 
-def test_same_story_rewrite_is_story():
-    match = verify(one(STORY_A, day=DAY), one(STORY_B, day=DAY + 1), CONFIG)
-    assert match is not None and match.method == "story"
-    assert 0.0 < match.similarity <= 1.0
+def probability(a: Features, b: Features) -> float:
+    table = FeatureTable.from_rows([a, b])
+    return MODEL.score(table.profile(0), table.profile(1))
+
+
+def test_story_tier_is_the_model_probability_against_the_two_thresholds():
+    a, b = one(STORY_A, day=DAY), one(STORY_B, day=DAY + 1)
+    p = probability(a, b)
+    # As shipped (group threshold = threshold until the lead retrains), the rewrite
+    # scores below the precision-first threshold: neither a duplicate nor a link.
+    assert p < MODEL.threshold and MODEL.group_threshold == MODEL.threshold
+    assert verify(a, b, CONFIG) is None
+    below = replace(CONFIG, story_threshold=p + 1e-6, story_group_threshold=p - 1e-6)
+    assert verify(a, b, below) == Match(STORY_LINK, p)
+    at = replace(CONFIG, story_threshold=p, story_group_threshold=p)
+    assert verify(a, b, at) == Match("story", p)
+    assert verify(a, b, replace(CONFIG, story_threshold=1.0, story_group_threshold=1.0)) is None
 
 
 def test_unrelated_is_none():
@@ -128,35 +148,39 @@ def test_unrelated_is_none():
 
 def test_same_entities_other_story_within_the_window_is_not_story():
     other = one(SAME_CAST_OTHER_STORY, day=DAY + 1)
+    rewrite = probability(one(STORY_A), one(STORY_B, day=DAY + 1))
     for story in (one(STORY_A), one(STORY_B, day=DAY + 1)):
-        shared = np.intersect1d(story.entities, other.entities)
-        assert len(shared) >= CONFIG.story_min_shared_entities
+        assert len(np.intersect1d(story.entities, other.entities)) >= 3
         assert verify(story, other, CONFIG) is None
-    # The recall-oriented rules take it: what the strict default is for.
-    loose = replace(CONFIG, story_loose=True)
-    assert verify(one(STORY_A), other, loose).method == "story"
+        assert probability(story, other) < rewrite, "the same cast scores below the rewrite"
 
 
-def test_lead_figure_veto():
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap of the shipped model (README, dedup tiers): two dividend notices "
+    "with other amounts in the lead score above the threshold; the hand-set lead-figure "
+    "veto that kept them apart is gone with the hand-set rules",
+)
+def test_dividend_notices_with_other_lead_figures_are_not_one_story():
     a, b = one(FUND_A), one(FUND_B)
     assert len(a.lead_figures) >= 2 and not np.array_equal(a.lead_figures, b.lead_figures)
     assert verify(a, b, CONFIG) is None
-    assert verify(a, b, replace(CONFIG, story_lead_figure_veto=0)).method == "story"
 
 
-def test_caseless_script_falls_back_to_story_terms():
+def test_caseless_script_rewrites_are_candidates_and_scored():
     a, b = one(ZH_A), one(ZH_B, day=DAY + 1)
-    assert a.caseless and b.caseless and a.entity_count == 0
-    match = verify(a, b, CONFIG)
-    assert match is not None and match.method == "story"
-    assert verify(a, one(STORY_B), CONFIG) is None  # caseless never meets cased
+    assert a.caseless and b.caseless and a.story_lang == "zh"
+    p = probability(a, b)
+    assert p > probability(a, one(STORY_B)), "the zh rewrite scores above a cased story"
+    assert (verify(a, b, CONFIG) is None) == (p < MODEL.threshold)
+    assert verify(a, b, LOW) == Match("story", p)
     keys = candidate_keys(features([ZH_A, ZH_B], [DAY, DAY + 1]), CONFIG)
     assert set(keys[0].tolist()) & set(keys[1].tolist())
 
 
 def test_entities_come_from_original_case():
     feat = one(STORY_A)
-    assert feat.entity_count >= CONFIG.story_min_entities and not feat.caseless
+    assert feat.entity_count >= 6 and not feat.caseless
     assert 1 <= len(feat.key_entities) <= CONFIG.story_key_entities + CONFIG.story_subject_entities
     assert np.isin(feat.key_entities, feat.entities).all()
     assert np.isin(feat.lead_entities, feat.entities).all()
@@ -168,7 +192,7 @@ def test_templated_earnings_with_other_figures_never_merge():
     a, b = one(EARNINGS_A), one(EARNINGS_B)
     assert a.template and b.template
     assert verify(a, b, CONFIG) is None
-    loose = replace(CONFIG, near_threshold=0.01, story_threshold=0.0)
+    loose = replace(CONFIG, near_threshold=0.01, story_threshold=0.0, story_group_threshold=0.0)
     assert verify(a, b, loose) is None
 
 
@@ -183,18 +207,18 @@ def test_templated_earnings_with_same_figures_merge_near():
     [(DAY + 1, "story"), (DAY + CONFIG.story_window_days + 1, None), (None, None)],
 )
 def test_story_needs_both_dates_inside_the_window(day_b, expected):
-    match = verify(one(STORY_A, day=DAY), one(STORY_B, day=day_b), CONFIG)
+    match = verify(one(STORY_A, day=DAY), one(STORY_B, day=day_b), LOW)
     assert (match and match.method) == expected
 
 
 def test_missing_date_passes_when_dates_are_optional():
-    config = replace(CONFIG, story_requires_dates=False)
+    config = replace(LOW, story_requires_dates=False)
     match = verify(one(STORY_A, day=None, config=config), one(STORY_B, config=config), config)
     assert match is not None and match.method == "story"
 
 
 def test_story_disabled():
-    config = replace(CONFIG, story_enabled=False)
+    config = replace(LOW, story_enabled=False)
     assert verify(one(STORY_A), one(STORY_B), config) is None
     assert candidate_keys([one(STORY_A)], config).shape == (1, config.near_params.bands + 1)
 
@@ -215,25 +239,16 @@ def test_verify_is_symmetric():
         {"near_threshold": 0.0},
         {"near_threshold": 1.5},
         {"story_threshold": -0.1},
+        {"story_threshold": float("nan")},
+        {"story_group_threshold": 1.5},
+        {"story_threshold": 0.5, "story_group_threshold": 0.6},
+        {"story_threshold": MODEL.group_threshold - 0.01},
         {"story_window_days": -1},
-        {"story_bands": 0},
-        {"story_min_terms": 500},
         {"template_number_fraction": float("nan")},
-        {"story_min_entities": 0},
-        {"story_min_entities": 65},
-        {"story_entity_threshold": 1.5},
-        {"story_term_threshold_per_day": -0.01},
-        {"story_key_containment": 2.0},
-        {"story_figure_veto_jaccard": float("nan")},
-        {"story_lead_figure_veto": -1},
-        {"story_min_shared_entities": -1},
-        {"story_lead_bands": -1},
         {"story_max_entities": 0},
         {"story_lead_words": 0},
         {"story_key_entities": 0},
         {"story_lead_figure_tokens": 0},
-        {"story_loose": True, "story_entity_threshold": 0.2},
-        {"story_loose": True, "story_key_containment": 0.1},
     ],
 )
 def test_config_validation_rejects(changes):
@@ -243,30 +258,29 @@ def test_config_validation_rejects(changes):
 
 def test_default_config_is_valid():
     CONFIG.validate()
-    replace(CONFIG, story_loose=True).validate()
-    replace(
-        CONFIG, story_lead_bands=0, story_lead_figure_veto=0, story_key_containment=0
-    ).validate()
-    assert CONFIG.num_keys <= 40
+    LOW.validate()
+    replace(CONFIG, story_group_threshold=0.0).validate()
+    assert CONFIG.num_keys == CONFIG.near_params.bands + story_candidates.BANDS + 1
 
 
-def test_story_loose_swaps_the_cased_thresholds_only():
-    loose = replace(CONFIG, story_loose=True)
-    assert loose.story_rule("story_entity_threshold") == 0.08 < CONFIG.story_entity_threshold
-    assert loose.story_rule("story_key_containment") == 0.0
-    assert loose.story_rule("story_threshold") == CONFIG.story_threshold
-    assert CONFIG.story_rule("story_entity_threshold") == CONFIG.story_entity_threshold
+def test_story_thresholds_default_to_the_model_and_are_overridable_per_run():
+    assert CONFIG.story_thresholds() == (MODEL.threshold, MODEL.group_threshold)
+    assert LOW.story_thresholds() == (0.5, 0.5)
+    assert replace(CONFIG, story_group_threshold=0.7).story_thresholds() == (MODEL.threshold, 0.7)
+    assert {"story_threshold", "story_group_threshold"} <= set(CONFIG.decision_settings())
+    assert CONFIG.with_decisions(story_threshold=0.95).story_threshold == 0.95
 
 
 def test_features_are_small_and_picklable():
     letters = ["".join(chr(97 + i // 26**k % 26) for k in range(3)) for i in range(2000)]
     long_text = " ".join(f"{w}ward {i}.{i} {w.title()}son" for i, w in enumerate(letters))
     feats = features([STORY_A, long_text, ""])
-    sizes = []
     for feat in feats:
         data = pickle.dumps(feat)
-        sizes.append(len(data))
-        assert len(data) <= 2304
+        # ~2.3 KB for the near-tier and entity features, 320 bytes for the story
+        # fields' framing; the story profile grows with the text (shingles, vectors).
+        assert len(pickle.dumps(replace(feat, **empty_row()))) <= 2304 + 320
+        assert len(data) <= 2304 + 320 + 48 * feat.story_token_count
         assert pickle.loads(data) == feat
     assert feats[1].signature.dtype == np.uint32 and feats[1].signature.shape == (128,)
     assert len(feats[1].terms) == CONFIG.story_max_terms < feats[1].term_count
@@ -286,7 +300,7 @@ def test_candidate_keys_shape_dtype_determinism():
     feats = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, ""])
     keys = candidate_keys(feats, CONFIG)
     assert keys.dtype == np.uint64
-    assert keys.shape == (5, CONFIG.num_keys) and CONFIG.num_keys <= 40
+    assert keys.shape == (5, CONFIG.num_keys)
     again = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, ""])
     np.testing.assert_array_equal(keys, candidate_keys(again, CONFIG))
     shared = set(keys[0].tolist()) & set(keys[1].tolist())
@@ -326,20 +340,20 @@ def _seed(prefix: str) -> tuple[str, int | None]:
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds absent")
-def test_seeds_only_naryshkin_pair_merges():
+def test_seeds_as_the_shipped_model_decides():
+    """The Naryshkin rewrite (000-001) is a candidate pair and the top-scoring seed pair,
+    but stays below the shipped threshold (README: a known gap until the lead
+    retrains; ``test_story_model.py`` holds the strict xfail): no seed pair merges."""
     docs = [_seed(f"{i:03d}") for i in range(5)]
     feats = compute_features(
         [t for t, _ in docs], [str(i) for i in range(5)], [d for _, d in docs], CONFIG
     )
     keys = candidate_keys(feats, CONFIG)
-    for i in range(5):
-        for j in range(i + 1, 5):
-            match = verify(feats[i], feats[j], CONFIG)
-            if (i, j) == (0, 1):
-                assert match is not None and match.method == "story"
-                assert set(keys[i].tolist()) & set(keys[j].tolist())
-            else:
-                assert match is None, (i, j, match)
+    assert set(keys[0].tolist()) & set(keys[1].tolist())
+    scores = {(i, j): probability(feats[i], feats[j]) for i in range(5) for j in range(i + 1, 5)}
+    assert max(scores, key=scores.get) == (0, 1)
+    for i, j in scores:
+        assert verify(feats[i], feats[j], CONFIG) is None, (i, j)
 
 
 def test_features_type():
