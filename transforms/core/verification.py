@@ -33,7 +33,7 @@ from newsingest.transforms.core.eligibility import story_eligible_rows
 from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
 from newsingest.transforms.core.minhash import EMPTY_VALUE
 from newsingest.transforms.core.story_model import load_model
-from newsingest.transforms.core.story_signals import ArticleProfile
+from newsingest.transforms.core.story_signals import ArticleProfile, pair_signals
 
 __all__ = ["STORY_LINK", "Match", "verify", "verify_pairs"]
 
