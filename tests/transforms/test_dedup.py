@@ -164,6 +164,11 @@ def _danube_probability() -> float:
     return load_model().score(batch.features.profile(0), batch.features.profile(1))
 
 
+def _danube_group_probability() -> float:
+    batch = _danube(["danube-port-original.txt", "danube-port-rewrite.txt"], DedupConfig())
+    return load_model().group_score(batch.features.profile(0), batch.features.profile(1))
+
+
 def _story_summary(resolution: Resolution, docs: list[int]):
     return (_summary(resolution), [resolution.story_key(d) for d in docs])
 
@@ -171,14 +176,18 @@ def _story_summary(resolution: Resolution, docs: list[int]):
 @pytest.mark.parametrize("shards", [1, 7])
 @pytest.mark.parametrize("tier", ["story", "link", "none"])
 def test_the_story_tier_follows_the_model_probability(local_runner, shards, tier):
-    """The rewrite's probability decides: above the threshold it is removed ("story"),
-    between the two thresholds it is kept and linked (same story id), below both it
-    starts its own story. The Beam graph and the in-memory engine agree."""
-    p = _danube_probability()
+    """The rewrite's probabilities decide: merge probability at or above the threshold,
+    it is removed ("story"); else grouping probability at or above the group threshold,
+    it is kept and linked (same story id); else it starts its own story. The Beam graph
+    and the in-memory engine agree."""
+    p, g = _danube_probability(), _danube_group_probability()
     thresholds = {
-        "story": {"story_threshold": p - 1e-6, "story_group_threshold": p - 1e-6},
-        "link": {"story_threshold": min(1.0, p + 1e-6), "story_group_threshold": p - 1e-6},
-        "none": {"story_threshold": 1.0, "story_group_threshold": min(1.0, p + 1e-6)},
+        "story": {"story_threshold": p - 1e-6, "story_group_threshold": 1.0},
+        "link": {"story_threshold": min(1.0, p + 1e-6), "story_group_threshold": g - 1e-6},
+        "none": {
+            "story_threshold": min(1.0, p + 1e-6),
+            "story_group_threshold": min(1.0, g + 1e-6),
+        },
     }[tier]
     config = DedupConfig(**thresholds)
     batch = _danube(["danube-port-original.txt", "danube-port-rewrite.txt"], config)
@@ -197,8 +206,8 @@ def test_the_story_tier_follows_the_model_probability(local_runner, shards, tier
 def test_a_new_article_linking_a_prior_one_takes_its_story(local_runner):
     """Incremental form: the earlier run kept the original with story key 99 (as the
     index stores it); the new rewrite links to it and takes that story key."""
-    p = _danube_probability()
-    config = DedupConfig(story_threshold=min(1.0, p + 1e-6), story_group_threshold=p - 1e-6)
+    p, g = _danube_probability(), _danube_group_probability()
+    config = DedupConfig(story_threshold=min(1.0, p + 1e-6), story_group_threshold=g - 1e-6)
     prior = _danube(["danube-port-original.txt"], config, prior=True)
     prior.story_keys = np.array([99], dtype=np.uint64)
     new = _danube(["danube-port-rewrite.txt"], config)

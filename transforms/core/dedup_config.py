@@ -68,6 +68,8 @@ class DedupConfig:
         story_max_entities: entity terms kept per document, a bottom-k sample (64).
         story_lead_words: words of the lead that lead entities come from (60).
         story_max_lead_entities: lead entities kept, a bottom-k sample (16).
+        story_lead_figure_tokens: tokens at the start of the text whose figures are the
+            lead figures (40).
         story_key_entities: most-mentioned entity terms (>= 2 mentions) kept as key
             entities (8) ...
         story_subject_entities: ... plus the first entity words of the text (3).

@@ -34,6 +34,8 @@ from newsingest.transforms.core.vocabulary import (
 
 __all__ = ["compute_features"]
 
+STORY_PROFILE_CHARS = 100_000
+
 
 def _segment_ids(lengths: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
@@ -86,13 +88,19 @@ def _story_columns(
     published_days: list[int | None],
     config: DedupConfig,
 ) -> StoryColumns:
-    """Same-story profiles of the batch (empty ones when the story tier is disabled)."""
+    """Same-story profiles of the batch (empty ones when the story tier is disabled).
+
+    A profile reads at most the first :data:`STORY_PROFILE_CHARS` characters of a text:
+    a news story is told well before that, and it bounds the memory of huge inputs.
+    """
     if not config.story_enabled:
         return StoryColumns.from_rows([empty_row() for _ in texts])
     titles = titles if titles is not None else [None] * len(texts)
     return StoryColumns.from_rows(
         [
-            row_fields(profile(title, text, None if day is None else int(day)))
+            row_fields(
+                profile(title, text[:STORY_PROFILE_CHARS], None if day is None else int(day))
+            )
             for title, text, day in zip(titles, texts, published_days, strict=True)
         ]
     )
