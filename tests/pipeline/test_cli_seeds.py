@@ -5,42 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pytest
 
 from tests.helpers import articles, by_name, manifests, run_cli, table
 
 
 def test_seeds_as_the_shipped_model_decides(seeds_dir, tmp_path):
-    """The shipped model scores the Naryshkin rewrite (000-001) at 0.87, below its 0.92
-    threshold (README: known gap until the lead retrains): every seed is kept and starts
-    its own story. With a per-run group threshold below that score, the rewrite is a
-    story link: both kept, one story_id (001's, the earlier article)."""
+    """The shipped model's merge probability for the Naryshkin rewrite (000-001) is 0.87,
+    below its 0.92 threshold (README: known gap), so every seed is kept; its grouping
+    probability (0.99) links it: 000 and 001 share one story_id. The November article
+    (002, months apart) and the undated one (003) start their own stories. Read back
+    with DuckDB."""
     out = tmp_path / "out"
     assert run_cli("--input", str(seeds_dir), "--output", str(out)) == 0
 
     kept = by_name(articles(out))
-    duplicates = table(out, "duplicates")
-    assert len(kept) == 5 and not duplicates
-    assert all(row["story_id"] == row["article_id"] for row in kept.values())
-    linked = tmp_path / "linked"
-    assert (
-        run_cli(
-            "--input",
-            str(seeds_dir),
-            "--output",
-            str(linked),
-            "--dedup-story-group-threshold",
-            "0.85",
-        )
-        == 0
-    )
+    assert len(kept) == 5 and not table(out, "duplicates")
     stories = duckdb.sql(
         "select source_uri, article_id, story_id "
-        f"from read_parquet('{linked}/articles/*/*.parquet')"
+        f"from read_parquet('{out}/articles/*/*.parquet')"
     ).fetchall()
     by_file = {uri.rsplit("/", 1)[-1][:3]: (aid, sid) for uri, aid, sid in stories}
     assert len(by_file) == 5
-    assert by_file["000"][1] == by_file["001"][1] == by_file["001"][0]
-    assert all(sid == aid for key, (aid, sid) in by_file.items() if key not in ("000",))
+    assert by_file["000"][1] == by_file["001"][1]
+    assert by_file["002"][1] == by_file["002"][0] and by_file["003"][1] == by_file["003"][0]
+    assert by_file["000"][1] != by_file["000"][0], "000 (a day later) joins 001's story"
 
     assert kept["001_912e2273c833d058.txt"]["published_date"] == dt.date(2024, 3, 27)
     assert kept["002_63f00d1e24bae175.txt"]["published_date"] == dt.date(2023, 11, 14)
@@ -60,3 +49,19 @@ def test_seeds_as_the_shipped_model_decides(seeds_dir, tmp_path):
     assert (counts["kept"], counts["duplicates"], counts["quarantined"]) == (5, 0, 0)
     assert not counts["duplicates_by_method"]
     assert manifest["accounting_ok"] is True
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (README, same-story tier): the grouping model also links 004 (the "
+    "embassy condolence visit, same cast, 3 days earlier) to the Naryshkin story",
+)
+def test_seed_on_another_event_starts_its_own_story(seeds_dir, tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("--input", str(seeds_dir), "--output", str(out)) == 0
+    rows = duckdb.sql(
+        f"select source_uri, article_id, story_id from read_parquet('{out}/articles/*/*.parquet')"
+    ).fetchall()
+    by_file = {uri.rsplit("/", 1)[-1][:3]: (aid, sid) for uri, aid, sid in rows}
+    assert by_file["004"][1] == by_file["004"][0]
+    assert by_file["004"][1] != by_file["001"][1]
