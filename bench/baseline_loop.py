@@ -1,39 +1,27 @@
 """The peer baseline: a bare datasketch MinHashLSH dedup loop over a folder of files.
 
-``python -m bench.baseline_loop DIR`` reads every file (plain or .gz), drops a
-first-line date header the simple way, shingles word 5-grams of
-``text.split()``, builds ``MinHash(num_perm=128)`` per document and queries
-then inserts into ``MinHashLSH(threshold=0.8)``. It prints one JSON line with
-its counts. ``bench/perf.py`` times it as a whole process.
+``python -m bench.baseline_loop DIR`` reads every file (plain or .gz) with
+``bench.peers.folder``, as the peer runners do (the date header line stays in the
+text), shingles word 5-grams of ``text.split()``, builds ``MinHash(num_perm=128)``
+per document and queries then inserts into ``MinHashLSH(threshold=0.8)``. It prints
+one JSON line with its counts. ``bench/perf.py`` times it as a whole process.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
 from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
 
-
-def _texts(folder: Path):
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.name.startswith(("_", ".")):
-            continue
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError):
-                continue
-        yield data.decode("utf-8", "replace")
+from bench.peers.folder import iter_articles
 
 
 def main(folder: str) -> int:
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     docs = duplicates = 0
-    for text in _texts(Path(folder)):
+    for _name, text in iter_articles(Path(folder)):
         words = text.split()
         shingles = [
             " ".join(words[i : i + 5]).encode("utf-8") for i in range(max(1, len(words) - 4))

@@ -7,14 +7,19 @@ Usage (from the repository root)::
     python -m bench.perf --count 10000 --index-size 100000   # incremental: new batch vs index
     python -m bench.perf --count 100000 -- --direct_num_workers=2 \
         --direct_running_mode=multi_processing
+    python -m bench.perf --reuters --peers              # also text-dedup and datatrove
 
 Every figure is for a whole process (interpreter start-up, imports, reading the
 files, writing committed Parquet): wall time, docs/s, peak resident memory summed
 over the process tree (sampled from /proc every 50 ms), and the per-stage CPU
 seconds newsingest records in its manifest. The baseline is a bare datasketch
 ``MinHashLSH`` loop (word 5-grams, 128 permutations, threshold 0.8: query, then
-insert) run as its own process over the same files. Results are printed and
-written as JSON (``--out``, default ``bench/results/perf-<label>.json``).
+insert) run as its own process over the same files. ``--peers`` also times the two
+peer tools, text-dedup and datatrove, each in its own venv under ``bench/.venvs/``
+(created and pip-installed on first use, pinned versions in ``PEERS``), each as a whole
+process over the same files (``bench/peers/``); the install is not timed. A peer that
+cannot be installed or run is reported with its error and the bench goes on. Results are
+printed and written as JSON (``--out``, default ``bench/results/perf-<label>.json``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REUTERS = ROOT.parent / "shared" / "corpora" / "reuters21578"
+VENVS = ROOT / "bench" / ".venvs"
+# Peer name -> (pip requirements of its venv, runner module). datatrove's MinHash needs
+# xxhash<4 (its [processing] extra's pin), regex and tokenizers, imported by its dedup
+# package; the rest of that extra (trafilatura, fasttext, nltk ...) is not needed.
+PEERS: dict[str, tuple[list[str], str]] = {
+    "text-dedup": (["text-dedup==0.4.0"], "bench.peers.text_dedup_run"),
+    "datatrove": (
+        ["datatrove==0.10.1", "xxhash<4", "regex", "tokenizers"],
+        "bench.peers.datatrove_run",
+    ),
+}
 
 
 def _tree_rss_bytes(pid: int) -> int:
@@ -110,6 +126,50 @@ def run_baseline(inputs: Path, log: Path) -> dict:
     return {**measured, **summary, "docs_per_s": round(summary["docs"] / measured["wall_s"], 1)}
 
 
+def _tail(text: str, lines: int = 8) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def peer_python(name: str) -> Path:
+    """The interpreter of peer ``name``'s venv, creating and installing it if needed.
+
+    Raises RuntimeError with the tail of pip's output when the venv cannot be made.
+    """
+    requirements, _module = PEERS[name]
+    venv = VENVS / name
+    python = venv / "bin" / "python"
+    marker = venv / ".installed"
+    wanted = "\n".join(requirements)
+    if python.exists() and marker.exists() and marker.read_text() == wanted:
+        return python
+    print(f"  installing {name} into {venv} ({' '.join(requirements)}) ...", flush=True)
+    steps = [[sys.executable, "-m", "venv", str(venv)], [str(python), "-m", "pip", "install", "-q"]]
+    steps[1].extend(requirements)
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(step)} failed:\n{_tail(done.stderr + done.stdout)}")
+    marker.write_text(wanted)
+    return python
+
+
+def run_peer(name: str, inputs: Path, log: Path) -> dict:
+    """Peer ``name``'s runner over ``inputs`` as a whole process; ``{"error": ...}`` on failure."""
+    try:
+        python = peer_python(name)
+    except (RuntimeError, OSError) as error:
+        return {"error": f"install: {error}"}
+    measured = run_measured([str(python), "-m", PEERS[name][1], str(inputs)], log)
+    output = log.read_text(errors="replace")
+    if measured["returncode"] != 0:
+        return {**measured, "error": f"run failed (see {log}):\n{_tail(output)}"}
+    try:
+        summary = json.loads(output.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {**measured, "error": f"no summary line (see {log}):\n{_tail(output)}"}
+    return {**measured, **summary, "docs_per_s": round(summary["docs"] / measured["wall_s"], 1)}
+
+
 def _generated(count: int, seed: int, workdir: Path) -> Path:
     from bench.generate_corpus import CorpusConfig, generate_corpus
 
@@ -150,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         help="first ingest this many other generated articles (incremental run)",
     )
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also time text-dedup and datatrove (own venvs under bench/.venvs/)",
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsingest-bench"))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -193,6 +258,14 @@ def main(argv: list[str] | None = None) -> int:
         report["ratio_docs_per_s"] = round(
             report["newsingest"]["docs_per_s"] / report["baseline_datasketch"]["docs_per_s"], 2
         )
+    if args.peers:
+        report["peers"] = {}
+        for name in PEERS:
+            peer = run_peer(name, inputs, args.workdir / f"{label}-{name}.log")
+            if "error" not in peer and "baseline_datasketch" in report:
+                base = report["baseline_datasketch"]["docs_per_s"]
+                peer["ratio_to_loop_docs_per_s"] = round(peer["docs_per_s"] / base, 2)
+            report["peers"][name] = peer
     report["load_average"] = os.getloadavg()
     out = args.out or ROOT / "bench" / "results" / f"perf-{label}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -224,6 +297,17 @@ def _print(report: dict, out: Path) -> None:
             f"peak RSS {base['peak_rss_mb']} MiB  (duplicates {base['duplicates']})"
         )
         print(f"  ratio             {report['ratio_docs_per_s']}x the bare loop's docs/s")
+    for name, peer in report.get("peers", {}).items():
+        if "error" in peer:
+            print(f"  {name:<17} NOT RUN: {peer['error']}")
+            continue
+        ratio = peer.get("ratio_to_loop_docs_per_s")
+        print(
+            f"  {name:<17} {peer['wall_s']} s  {peer['docs_per_s']:,} docs/s  "
+            f"peak RSS {peer['peak_rss_mb']} MiB  (duplicates {peer['duplicates']}"
+            + (f", {ratio}x the loop's docs/s)" if ratio is not None else ")")
+        )
+        print(f"  {'':<17} {name} {peer['version']}: {peer['config']}")
     print(f"  load average      {tuple(round(x, 2) for x in report['load_average'])}")
     print(f"  written to        {out}")
 
