@@ -13,11 +13,8 @@ duplicates removed, the datatrove version and the config.
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import sys
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -32,7 +29,7 @@ from datatrove.pipeline.dedup.minhash import (
 from datatrove.pipeline.readers.base import BaseDiskReader
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-from bench.peers.folder import print_summary, read_article
+from bench.peers.folder import peer_main, read_article
 
 
 class ArticleFolderReader(BaseDiskReader):
@@ -132,18 +129,7 @@ def run(folder: Path, workdir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.peers.datatrove_run")
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp dir)")
-    args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="datatrove-"))
-    try:
-        summary = run(args.folder, workdir)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print_summary(**summary)
-    return 0
+    return peer_main("python -m bench.peers.datatrove_run", run, argv)
 
 
 if __name__ == "__main__":

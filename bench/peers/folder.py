@@ -6,8 +6,11 @@ where neither newsingest nor datasketch is installed.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,3 +49,23 @@ def iter_articles(folder: Path) -> Iterator[tuple[str, str]]:
 def print_summary(docs: int, duplicates: int, **extra: object) -> None:
     """The one JSON line ``bench/perf.py`` reads from a runner's output (its last line)."""
     print(json.dumps({"docs": docs, "duplicates": duplicates, **extra}), flush=True)
+
+
+def peer_main(prog: str, run, argv: list[str] | None = None) -> int:
+    """The command line of a peer runner: ``prog FOLDER [--workdir DIR]``.
+
+    Calls ``run(folder, workdir)`` (a temporary workdir, removed afterwards, unless one
+    is given) and prints its summary with :func:`print_summary`.
+    """
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp dir)")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix=prog.rsplit(".", 1)[-1] + "-"))
+    try:
+        summary = run(args.folder, workdir)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print_summary(**summary)
+    return 0

@@ -13,15 +13,12 @@ in minus rows in text-dedup's output), the text-dedup version and the config.
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from bench.peers.folder import iter_articles, print_summary
+from bench.peers.folder import iter_articles, peer_main
 
 SETTINGS = ["--ngram", "5", "--num_perm", "128", "--threshold", "0.8", "--min_length", "0"]
 
@@ -52,18 +49,7 @@ def run(folder: Path, workdir: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.peers.text_dedup_run")
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a temp dir)")
-    args = parser.parse_args(argv)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="text-dedup-"))
-    try:
-        summary = run(args.folder, workdir)
-    finally:
-        if args.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print_summary(**summary)
-    return 0
+    return peer_main("python -m bench.peers.text_dedup_run", run, argv)
 
 
 if __name__ == "__main__":
