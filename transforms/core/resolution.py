@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Decision", "Edge", "resolve"]
+__all__ = ["Decision", "Edge", "index_edges", "resolve"]
 
 _METHOD_PRIORITY = {"exact": 0, "near": 1, "story": 2}
 
@@ -35,6 +35,17 @@ class Decision:
     duplicate_of: int
     method: str
     similarity: float
+
+
+def index_edges(edges: list[Edge]) -> tuple[dict[int, list[Edge]], dict[int, int]]:
+    """``(edges into each later document, rank of every document named)``, in edge order."""
+    incoming: dict[int, list[Edge]] = {}
+    rank_of: dict[int, int] = {}
+    for edge in edges:
+        incoming.setdefault(edge.later, []).append(edge)
+        rank_of[edge.earlier] = edge.earlier_rank
+        rank_of[edge.later] = edge.later_rank
+    return incoming, rank_of
 
 
 def resolve(edges: list[Edge], fixed: Mapping[int, Decision] | None = None) -> list[Decision]:
@@ -62,12 +73,7 @@ def resolve(edges: list[Edge], fixed: Mapping[int, Decision] | None = None) -> l
     """
     fixed = fixed or {}
     edges = [e for e in edges if e.method in _METHOD_PRIORITY]
-    incoming: dict[int, list[Edge]] = {}
-    rank_of: dict[int, int] = {}
-    for edge in edges:
-        incoming.setdefault(edge.later, []).append(edge)
-        rank_of[edge.earlier] = edge.earlier_rank
-        rank_of[edge.later] = edge.later_rank
+    incoming, rank_of = index_edges(edges)
     removed: dict[int, Decision] = dict(fixed)
     for doc in sorted(incoming, key=lambda d: (rank_of[d], d)):
         if doc in fixed:

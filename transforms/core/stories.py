@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from newsingest.transforms.core.resolution import Decision, Edge, resolve
+from newsingest.transforms.core.resolution import Decision, Edge, index_edges, resolve
 from newsingest.transforms.core.verification import STORY_LINK
 
 __all__ = ["Resolution", "assign_stories", "resolve_stories", "story_id"]
@@ -68,12 +68,7 @@ def assign_stories(
     Raises:
         KeyError: a removed article's canonical has no known story key.
     """
-    incoming: dict[int, list[Edge]] = {}
-    rank_of: dict[int, int] = {}
-    for edge in edges:
-        incoming.setdefault(edge.later, []).append(edge)
-        rank_of[edge.earlier] = edge.earlier_rank
-        rank_of[edge.later] = edge.later_rank
+    incoming, rank_of = index_edges(edges)
     story = dict(fixed_stories)
     removed = set(decisions) | set(fixed_removed)
     new = sorted((d for d in rank_of if d not in fixed_stories), key=lambda d: (rank_of[d], d))
