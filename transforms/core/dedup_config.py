@@ -27,7 +27,7 @@ def _decides(default):
 
 @dataclass(frozen=True)
 class DedupConfig:
-    """Dedup knobs; defaults from ``bench/quality_core.py`` and ``bench/quality_lab.py``.
+    """Dedup knobs; defaults from ``bench/quality_core.py``; story thresholds from the model.
 
     Each field either *shapes the index* (tokenisation, shingles, permutations, bands,
     seeds, sample sizes, what counts as templated or story-eligible: the stored
