@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from newsingest.transforms.core.ragged import offsets_of, take_ragged
 from newsingest.transforms.core.story_columns import ROW_FIELDS, StoryColumns
 from newsingest.transforms.core.story_signals import ArticleProfile
 
@@ -177,7 +178,7 @@ class FeatureTable:
         values, bounds = getattr(self, column), getattr(self, offsets)
         if rows is None:
             return values, bounds
-        return _take_ragged(values, bounds, rows)
+        return take_ragged(values, bounds, rows)
 
     def take(self, rows: np.ndarray) -> FeatureTable:
         """The given rows, in that order."""
@@ -204,7 +205,7 @@ class FeatureTable:
         for _, column, offsets in _RAGGED:
             lengths = np.concatenate([np.diff(getattr(t, offsets)) for t in tables])
             columns[column] = np.concatenate([getattr(t, column) for t in tables])
-            columns[offsets] = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+            columns[offsets] = offsets_of(lengths)
         for _, column, _ in _SCALARS:
             columns[column] = np.concatenate([getattr(t, column) for t in tables])
         return FeatureTable(
@@ -227,7 +228,7 @@ class FeatureTable:
             lengths = [len(p) for p in parts]
             values = np.concatenate(parts) if parts else np.empty(0, np.uint32)
             columns[column] = values.astype(np.uint32)
-            columns[offsets] = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+            columns[offsets] = offsets_of(lengths)
         for field, column, dtype in _SCALARS:
             columns[column] = np.array([getattr(r, field) for r in rows], dtype=dtype)
         return FeatureTable(
@@ -246,13 +247,3 @@ class FeatureTable:
             ),
             **columns,
         )
-
-
-def _take_ragged(
-    values: np.ndarray, offsets: np.ndarray, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    starts, ends = offsets[rows], offsets[rows + 1]
-    lengths = ends - starts
-    new_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    index = np.repeat(starts - new_offsets[:-1], lengths) + np.arange(int(new_offsets[-1]))
-    return values[index], new_offsets

@@ -13,7 +13,7 @@ the templated flag. The language is a string.
 
 Guarantee: :meth:`StoryColumns.profile` returns the same profile for the same stored
 row on every worker and run. Weights are rounded to float32 once, at feature time
-(:func:`canonical`), so a profile computed in memory and one read back from the index
+(:func:`row_fields`), so a profile computed in memory and one read back from the index
 give identical signals.
 """
 
@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newsingest.transforms.core.ragged import offsets_of, take_ragged
 from newsingest.transforms.core.story_signals import ArticleProfile, SparseVector
 
-__all__ = ["ROW_FIELDS", "VECTORS", "StoryColumns", "canonical", "empty_row", "row_fields"]
+__all__ = ["ROW_FIELDS", "VECTORS", "StoryColumns", "empty_row", "row_fields"]
 
 VECTORS = ("title", "head", "text", "lemmas", "entities", "head_entities")
 _LEMMAS = VECTORS.index("lemmas")
@@ -94,8 +95,7 @@ def empty_row() -> dict:
 
 
 def _profile_of(row: dict, day: int | None) -> ArticleProfile:
-    lengths = row["story_vector_lengths"].astype(np.int64)
-    bounds = np.concatenate(([0], np.cumsum(lengths)))
+    bounds = offsets_of(row["story_vector_lengths"])
     keys, weights = row["story_vector_keys"], row["story_vector_weights"].astype(np.float64)
     vectors = [
         SparseVector(keys[bounds[i] : bounds[i + 1]].copy(), weights[bounds[i] : bounds[i + 1]])
@@ -118,23 +118,6 @@ def _profile_of(row: dict, day: int | None) -> ArticleProfile:
         token_count=int(row["story_token_count"]),
         templated=bool(row["story_templated"]),
     )
-
-
-def canonical(article: ArticleProfile) -> ArticleProfile:
-    """``article`` as stored (float32 weights): what every driver compares."""
-    return _profile_of(row_fields(article), article.day)
-
-
-def _offsets(lengths: np.ndarray) -> np.ndarray:
-    return np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-
-
-def _take(values: np.ndarray, offsets: np.ndarray, rows: np.ndarray):
-    starts, ends = offsets[rows], offsets[rows + 1]
-    lengths = ends - starts
-    new = _offsets(lengths)
-    index = np.repeat(starts - new[:-1], lengths) + np.arange(int(new[-1]))
-    return values[index], new
 
 
 @dataclass
@@ -189,10 +172,10 @@ class StoryColumns:
         rows = np.asarray(rows, dtype=np.int64)
         width = len(VECTORS)
         segments = (rows[:, None] * width + np.arange(width)[None, :]).ravel()
-        keys, vector_offsets = _take(self.vector_keys, self.vector_offsets, segments)
-        weights, _ = _take(self.vector_weights, self.vector_offsets, segments)
-        mass, mass_offsets = _take(self.mass, self.mass_offsets, rows)
-        shingles, shingle_offsets = _take(self.shingles, self.shingle_offsets, rows)
+        keys, vector_offsets = take_ragged(self.vector_keys, self.vector_offsets, segments)
+        weights, _ = take_ragged(self.vector_weights, self.vector_offsets, segments)
+        mass, mass_offsets = take_ragged(self.mass, self.mass_offsets, rows)
+        shingles, shingle_offsets = take_ragged(self.shingles, self.shingle_offsets, rows)
         picked = rows.tolist()
         return StoryColumns(
             langs=[self.langs[i] for i in picked],
@@ -217,7 +200,7 @@ class StoryColumns:
             return parts[0]
 
         def offsets(name: str) -> np.ndarray:
-            return _offsets(np.concatenate([np.diff(getattr(p, name)) for p in parts]))
+            return offsets_of(np.concatenate([np.diff(getattr(p, name)) for p in parts]))
 
         def flat(name: str) -> np.ndarray:
             return np.concatenate([getattr(p, name) for p in parts])
@@ -252,13 +235,15 @@ class StoryColumns:
             has_title=np.array([r["story_has_title"] for r in rows], dtype=bool),
             vector_keys=flat("story_vector_keys", np.uint64),
             vector_weights=flat("story_vector_weights", np.float32),
-            vector_offsets=_offsets(
+            vector_offsets=offsets_of(
                 np.concatenate(lengths).astype(np.int64) if lengths else np.empty(0, np.int64)
             ),
             mass=flat("story_mass", np.float32),
-            mass_offsets=_offsets(np.array([len(r["story_mass"]) for r in rows], np.int64)),
+            mass_offsets=offsets_of(np.array([len(r["story_mass"]) for r in rows], np.int64)),
             shingles=flat("story_shingles", np.uint64),
-            shingle_offsets=_offsets(np.array([len(r["story_shingles"]) for r in rows], np.int64)),
+            shingle_offsets=offsets_of(
+                np.array([len(r["story_shingles"]) for r in rows], np.int64)
+            ),
             figures=[r["story_figures"] for r in rows],
             lead_figures=[r["story_lead_figures"] for r in rows],
             token_counts=np.array([r["story_token_count"] for r in rows], dtype=np.int64),
