@@ -71,7 +71,9 @@ def _story_keys(table: FeatureTable, config: DedupConfig) -> np.ndarray:
     out = _filler_keys(table.content_hashes, story_candidates.BANDS, STORY_NAMESPACE)
     rows = []
     for i in np.flatnonzero(story_eligible_rows(table, config)).tolist():
-        keys = story_candidates.band_keys(table.profile(i))
+        keys = story_candidates.band_keys_of(
+            table.story.vector(i, "lemmas"), table.story.vector(i, "entities")
+        )
         if len(keys):
             out[i] = keys
             rows.append(i)

@@ -8,7 +8,7 @@ import numpy as np
 
 from newsingest.transforms.core.ragged import offsets_of, take_ragged
 from newsingest.transforms.core.story_columns import ROW_FIELDS, StoryColumns
-from newsingest.transforms.core.story_signals import ArticleProfile
+from newsingest.transforms.core.story_signals import ArticleProfile, Comparable
 
 __all__ = ["NO_DAY", "Features", "FeatureTable"]
 
@@ -171,6 +171,11 @@ class FeatureTable:
         """The same-story profile of row ``i`` (as stored)."""
         days = int(self.published_days[i])
         return self.story.profile(i, None if days == NO_DAY else days)
+
+    def comparable(self, i: int) -> Comparable:
+        """The same-story profile of row ``i`` in the form pair scoring reads."""
+        days = int(self.published_days[i])
+        return self.story.comparable(i, None if days == NO_DAY else days)
 
     def ragged(self, field: str, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(values, offsets) of a ragged column, of ``rows`` if given."""

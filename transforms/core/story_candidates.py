@@ -22,7 +22,15 @@ import xxhash
 
 from newsingest.transforms.core.story_signals import ArticleProfile, SparseVector
 
-__all__ = ["BANDS", "ROWS", "TOP_ENTITIES", "TOP_LEMMAS", "band_keys", "key_terms"]
+__all__ = [
+    "BANDS",
+    "ROWS",
+    "TOP_ENTITIES",
+    "TOP_LEMMAS",
+    "band_keys",
+    "band_keys_of",
+    "key_terms",
+]
 
 TOP_LEMMAS = 16
 TOP_ENTITIES = 8
@@ -47,13 +55,22 @@ def _top(vector: SparseVector, count: int) -> np.ndarray:
 
 def key_terms(article: ArticleProfile) -> np.ndarray:
     """Sorted distinct 64-bit keys of the article's heaviest lemmas and entity terms."""
-    entities = _top(article.entities, TOP_ENTITIES) ^ _ENTITY_SALT
-    return np.unique(np.concatenate((_top(article.lemmas, TOP_LEMMAS), entities)))
+    return _key_terms(article.lemmas, article.entities)
+
+
+def _key_terms(lemmas: SparseVector, entities: SparseVector) -> np.ndarray:
+    salted = _top(entities, TOP_ENTITIES) ^ _ENTITY_SALT
+    return np.unique(np.concatenate((_top(lemmas, TOP_LEMMAS), salted)))
 
 
 def band_keys(article: ArticleProfile) -> np.ndarray:
     """``BANDS`` 64-bit bucket keys (band index mixed in); empty without key terms."""
-    terms = key_terms(article)
+    return band_keys_of(article.lemmas, article.entities)
+
+
+def band_keys_of(lemmas: SparseVector, entities: SparseVector) -> np.ndarray:
+    """:func:`band_keys` of an article given only its lemma and entity vectors."""
+    terms = _key_terms(lemmas, entities)
     if not len(terms):
         return np.empty(0, dtype=np.uint64)
     with np.errstate(over="ignore"):

@@ -19,13 +19,14 @@ give identical signals.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from newsingest.transforms.core.ragged import offsets_of, take_ragged
-from newsingest.transforms.core.story_signals import ArticleProfile, SparseVector
+from newsingest.transforms.core.story_signals import ArticleProfile, Comparable, SparseVector
 
 __all__ = ["ROW_FIELDS", "VECTORS", "StoryColumns", "empty_row", "row_fields"]
 
@@ -166,6 +167,47 @@ class StoryColumns:
     def profile(self, i: int, day: int | None) -> ArticleProfile:
         """The profile of row ``i``, published on ``day``."""
         return _profile_of(self.row(i), day)
+
+    def vector(self, i: int, name: str) -> SparseVector:
+        """Sub-vector ``name`` (one of :data:`VECTORS`) of row ``i``, weights as float64."""
+        segment = len(VECTORS) * i + VECTORS.index(name)
+        lo, hi = self.vector_offsets[segment], self.vector_offsets[segment + 1]
+        return SparseVector(self.vector_keys[lo:hi], self.vector_weights[lo:hi].astype(np.float64))
+
+    def comparable(self, i: int, day: int | None) -> Comparable:
+        """``story_signals.comparable(self.profile(i, day))``, built straight from the
+        columns (no intermediate profile): the same values, field for field."""
+        width = len(VECTORS)
+        bounds = self.vector_offsets[width * i : width * (i + 1) + 1].tolist()
+        start, end = bounds[0], bounds[-1]
+        keys = self.vector_keys[start:end].tolist()
+        weights = self.vector_weights[start:end].tolist()
+        vectors = [
+            dict(zip(keys[lo - start : hi - start], weights[lo - start : hi - start], strict=True))
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        lemma_keys = keys[bounds[_LEMMAS] - start : bounds[_LEMMAS + 1] - start]
+        m, s = self.mass_offsets, self.shingle_offsets
+        mass = dict(zip(lemma_keys, self.mass[m[i] : m[i + 1]].tolist(), strict=True))
+        figures = tuple(_split(self.figures[i]))
+        return Comparable(
+            has_title=bool(self.has_title[i]),
+            title=vectors[0] if self.has_title[i] else {},
+            head=vectors[1],
+            text=vectors[2],
+            lemmas=vectors[3],
+            entities=vectors[4],
+            head_entities=vectors[5],
+            mass=mass,
+            mass_total=math.fsum(mass.values()),
+            shingles=frozenset(self.shingles[s[i] : s[i + 1]].tolist()),
+            figures=figures,
+            figure_set=frozenset(figures),
+            lead_figures=frozenset(_split(self.lead_figures[i])),
+            day=day,
+            token_count=int(self.token_counts[i]),
+            templated=bool(self.templated[i]),
+        )
 
     def take(self, rows: np.ndarray) -> StoryColumns:
         """The given rows, in that order."""

@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -33,8 +35,10 @@ from newsingest.transforms.core import story_text
 from newsingest.transforms.core.story_signals import (
     SIGNAL_NAMES,
     ArticleProfile,
+    Comparable,
+    comparable,
+    compare,
     days_apart,
-    pair_signals,
 )
 
 __all__ = [
@@ -42,6 +46,7 @@ __all__ = [
     "HINGE_KNOTS",
     "Scorer",
     "StoryModel",
+    "basis",
     "design_matrix",
     "load_model",
     "model_version",
@@ -95,6 +100,18 @@ def design_matrix(signals: np.ndarray) -> np.ndarray:
 
 
 FEATURE_COUNT = design_matrix(np.zeros(len(SIGNAL_NAMES))).shape[1]
+_HINGED_AT = tuple(_INDEX[name] for name in HINGED)
+# exp(-z) overflows a float beyond this; the probability is 0.0 there.
+_MAX_EXPONENT = 700.0
+
+
+def basis(signals: Sequence[float]) -> list[float]:
+    """One row of :func:`design_matrix`, in plain floats (same values, same order)."""
+    row = [float(x) for x in signals]
+    hinged = [row[i] for i in _HINGED_AT]
+    for knot in HINGE_KNOTS:
+        row.extend(max(0.0, x - knot) for x in hinged)
+    return row
 
 
 def model_version(payload: dict) -> str:
@@ -124,10 +141,28 @@ class Scorer:
             raise ValueError("story model arrays do not match the feature count")
         return cls(*arrays, float(payload["intercept"]), float(payload["threshold"]))
 
+    @functools.cached_property
+    def _terms(self) -> tuple[tuple[float, float, float], ...]:
+        return tuple(
+            zip(self.mean.tolist(), self.scale.tolist(), self.weights.tolist(), strict=True)
+        )
+
+    def probability(self, signals: Sequence[float]) -> float:
+        """Probability of one pair's signals (:data:`SIGNAL_NAMES` order).
+
+        A pure function of the signals: the linear term is an exactly rounded sum
+        (:func:`math.fsum`), never a BLAS product whose rounding can depend on how many
+        rows were scored together.
+        """
+        z = self.intercept + math.fsum(
+            (x - m) / s * w for x, (m, s, w) in zip(basis(signals), self._terms, strict=True)
+        )
+        return 0.0 if -z > _MAX_EXPONENT else 1.0 / (1.0 + math.exp(-z))
+
     def probabilities(self, signals: np.ndarray) -> np.ndarray:
-        """Probability of each row of an (n, len(SIGNAL_NAMES)) signal matrix."""
-        z = ((design_matrix(signals) - self.mean) / self.scale) @ self.weights + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        """:meth:`probability` of each row of an (n, len(SIGNAL_NAMES)) signal matrix."""
+        rows = np.atleast_2d(np.asarray(signals, dtype=np.float64)).tolist()
+        return np.array([self.probability(row) for row in rows], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -183,45 +218,72 @@ class StoryModel:
         """Grouping probability at or above which two kept articles share a story."""
         return self.group.threshold
 
+    @functools.cached_property
+    def merge(self) -> Scorer:
+        """The merge decision as a :class:`Scorer`."""
+        return Scorer(self.mean, self.scale, self.weights, self.intercept, self.threshold)
+
     def probabilities(self, signals: np.ndarray) -> np.ndarray:
         """Merge probability of each row of an (n, len(SIGNAL_NAMES)) signal matrix."""
-        z = ((design_matrix(signals) - self.mean) / self.scale) @ self.weights + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return self.merge.probabilities(signals)
 
     def group_probabilities(self, signals: np.ndarray) -> np.ndarray:
         """Same-event (grouping) probability of each row of a signal matrix."""
         return self.group.probabilities(signals)
 
-    def score(self, a: ArticleProfile, b: ArticleProfile) -> float:
+    def score(self, a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> float:
         """Merge probability of one pair."""
-        return float(self.probabilities(pair_signals(a, b))[0])
+        return self.merge.probability(compare(comparable(a), comparable(b)))
 
-    def group_score(self, a: ArticleProfile, b: ArticleProfile) -> float:
+    def group_score(self, a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> float:
         """Grouping probability of one pair."""
-        return float(self.group_probabilities(pair_signals(a, b))[0])
+        return self.group.probability(compare(comparable(a), comparable(b)))
 
-    def vetoed(self, a: ArticleProfile, b: ArticleProfile, window_days: int | None = None) -> bool:
+    def vetoed(
+        self,
+        a: ArticleProfile | Comparable,
+        b: ArticleProfile | Comparable,
+        window_days: int | None = None,
+    ) -> bool:
         """The hard rules: a templated item with other figures, or dated too far apart
         (more than ``window_days``, the model's own window when None)."""
+        a, b = comparable(a), comparable(b)
         if (a.templated or b.templated) and a.figures != b.figures:
             return True
         days = days_apart(a, b)
         window = self.window_days if window_days is None else window_days
         return days is not None and days > window
 
-    def same_story(self, a: ArticleProfile, b: ArticleProfile) -> bool:
-        """True when ``b`` may be removed as a duplicate of ``a``: merge score, no veto."""
-        return not self.vetoed(a, b) and self.score(a, b) >= self.threshold
+    def decide(
+        self,
+        a: Comparable,
+        b: Comparable,
+        window_days: int | None = None,
+        thresholds: tuple[float, float] | None = None,
+    ) -> tuple[str, float] | None:
+        """The tier's verdict on one pair: ``("story", merge probability)`` when the
+        later may be removed, ``("group", grouping probability)`` when both stay in one
+        story, None otherwise (also when a veto applies; ``window_days`` as in
+        :meth:`vetoed`). ``thresholds`` = (merge, group) overrides the model's. The
+        grouping score is computed only below the merge threshold."""
+        merge_at, group_at = thresholds or (self.threshold, self.group_threshold)
+        if self.vetoed(a, b, window_days):
+            return None
+        signals = compare(a, b)
+        merge = self.merge.probability(signals)
+        if merge >= merge_at:
+            return "story", merge
+        same_event = self.group.probability(signals)
+        return ("group", same_event) if same_event >= group_at else None
 
-    def same_event(self, a: ArticleProfile, b: ArticleProfile) -> bool:
+    def same_story(self, a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> bool:
+        """True when ``b`` may be removed as a duplicate of ``a``: merge score, no veto."""
+        verdict = self.decide(comparable(a), comparable(b))
+        return verdict is not None and verdict[0] == "story"
+
+    def same_event(self, a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> bool:
         """True when the pair shares a story (merge or grouping score), and no veto."""
-        if self.vetoed(a, b):
-            return False
-        signals = pair_signals(a, b)
-        return bool(
-            self.probabilities(signals)[0] >= self.threshold
-            or self.group_probabilities(signals)[0] >= self.group_threshold
-        )
+        return self.decide(comparable(a), comparable(b)) is not None
 
 
 @functools.cache

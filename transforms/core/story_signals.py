@@ -12,7 +12,10 @@ Guarantees:
   * A profile is a pure function of (title, body, day): weights come from
     ``wordfreq`` (see :mod:`story_text`), never from the batch; keys are seeded
     xxhash values, so profiles can be stored and compared across runs and workers.
-  * :func:`pair_signals` is symmetric: ``pair_signals(a, b) == pair_signals(b, a)``.
+  * :func:`pair_signals` is symmetric: ``pair_signals(a, b) == pair_signals(b, a)``,
+    and a pure function of the two articles: every sum is exactly rounded
+    (:func:`math.fsum`), so no batch, worker, summation order or Python version
+    changes a signal's last bit.
   * Numbers are never erased: they are the figures compared by the figure signals.
 """
 
@@ -32,7 +35,10 @@ __all__ = [
     "HEAD_TOKENS",
     "SIGNAL_NAMES",
     "ArticleProfile",
+    "Comparable",
     "SparseVector",
+    "comparable",
+    "compare",
     "cosine",
     "days_apart",
     "is_templated",
@@ -137,14 +143,6 @@ class ArticleProfile:
 
 def _key(norm: str) -> int:
     return xxhash.xxh3_64_intdigest(norm.encode("utf-8"), seed=_KEY_SEED)
-
-
-def cosine(a: SparseVector | None, b: SparseVector | None) -> float:
-    """Cosine of two normalised sparse vectors; 0.0 when either is missing or empty."""
-    if a is None or b is None or not len(a) or not len(b):
-        return 0.0
-    _, ia, ib = np.intersect1d(a.keys, b.keys, assume_unique=True, return_indices=True)
-    return float(min(1.0, a.weights[ia] @ b.weights[ib]))
 
 
 def _strip_sign_off(body: str) -> str:
@@ -312,42 +310,146 @@ def profile(
     )
 
 
+@dataclass(frozen=True)
+class Comparable:
+    """One article's profile in the form :func:`compare` reads: plain dicts and sets.
+
+    Built once per article (:func:`comparable`, or straight from stored columns by
+    ``StoryColumns.comparable``) so that scoring many pairs of one article never
+    rebuilds it. Vectors map key -> normalised weight; ``mass`` maps lemma key -> rarity
+    mass; ``figures`` is the sorted multiset of number tokens.
+    """
+
+    has_title: bool
+    title: dict[int, float]
+    head: dict[int, float]
+    text: dict[int, float]
+    lemmas: dict[int, float]
+    entities: dict[int, float]
+    head_entities: dict[int, float]
+    mass: dict[int, float]
+    mass_total: float
+    shingles: frozenset[int]
+    figures: tuple[str, ...]
+    figure_set: frozenset[str]
+    lead_figures: frozenset[str]
+    day: int | None
+    token_count: int
+    templated: bool
+
+
+def _as_dict(vector: SparseVector | None) -> dict[int, float]:
+    if vector is None:
+        return {}
+    return dict(zip(vector.keys.tolist(), vector.weights.tolist(), strict=True))
+
+
+def comparable(article: ArticleProfile | Comparable) -> Comparable:
+    """The :class:`Comparable` form of a profile (a ``Comparable`` is returned as is)."""
+    if isinstance(article, Comparable):
+        return article
+    figures = tuple(sorted(article.figures.elements()))
+    mass = {int(k): float(w) for k, w in article.mass.items()}
+    return Comparable(
+        has_title=article.title is not None,
+        title=_as_dict(article.title),
+        head=_as_dict(article.head),
+        text=_as_dict(article.text),
+        lemmas=_as_dict(article.lemmas),
+        entities=_as_dict(article.entities),
+        head_entities=_as_dict(article.head_entities),
+        mass=mass,
+        mass_total=math.fsum(mass.values()),
+        shingles=frozenset(np.asarray(article.shingles).tolist()),
+        figures=figures,
+        figure_set=frozenset(figures),
+        lead_figures=article.lead_figures,
+        day=article.day,
+        token_count=article.token_count,
+        templated=article.templated,
+    )
+
+
+def _dot(a: dict[int, float], b: dict[int, float]) -> float:
+    """Cosine of two normalised vectors given as dicts (0.0 when either is empty)."""
+    if len(b) < len(a):
+        a, b = b, a
+    return min(1.0, math.fsum(w * b[k] for k, w in a.items() if k in b))
+
+
+def cosine(a: SparseVector | None, b: SparseVector | None) -> float:
+    """Cosine of two normalised sparse vectors; 0.0 when either is missing or empty."""
+    return _dot(_as_dict(a), _as_dict(b))
+
+
 def _jaccard(a: frozenset | set, b: frozenset | set) -> float:
     union = len(a | b)
     return len(a & b) / union if union else 0.0
 
 
-def _containment(a: ArticleProfile, b: ArticleProfile) -> float:
+def _containment(a: Comparable, b: Comparable) -> float:
     """Rarity mass of the shared lemmas over the smaller article's mass."""
-    small, large = (a, b) if sum(a.mass.values()) <= sum(b.mass.values()) else (b, a)
-    total = sum(small.mass.values())
-    if total <= 0:
+    small, large = (a, b) if a.mass_total <= b.mass_total else (b, a)
+    if small.mass_total <= 0:
         return 0.0
-    shared = sum(min(w, large.mass[k]) for k, w in small.mass.items() if k in large.mass)
-    return shared / total
+    other = large.mass
+    shared = math.fsum(min(w, other[k]) for k, w in small.mass.items() if k in other)
+    return shared / small.mass_total
 
 
-def _novelty(head: SparseVector, other: SparseVector) -> float:
+def _novelty(head: dict[int, float], other: dict[int, float]) -> float:
     """Share of ``head``'s weight on entity terms that ``other`` never mentions."""
-    total = float(head.weights.sum())
+    total = math.fsum(head.values())
     if total <= 0:
         return 0.0
-    missing = ~np.isin(head.keys, other.keys, assume_unique=True)
-    return float(head.weights[missing].sum()) / total
+    return math.fsum(w for k, w in head.items() if k not in other) / total
 
 
-def days_apart(a: ArticleProfile, b: ArticleProfile) -> int | None:
+def days_apart(a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> int | None:
     """Days between the two publication days; None when either is unknown."""
     if a.day is None or b.day is None:
         return None
     return abs(a.day - b.day)
 
 
-def _order_key(article: ArticleProfile) -> tuple[int, int]:
-    return article.token_count, xxhash.xxh3_64_intdigest(article.shingles.tobytes())
+def compare(a: Comparable, b: Comparable) -> list[float]:
+    """The :data:`SIGNAL_NAMES` of a pair, in that order (symmetric in a, b).
+
+    Every sum is :func:`math.fsum` (exactly rounded), so a signal depends only on the
+    two articles: not on argument order, summation order, batch or Python version.
+    """
+    shared_shingles = len(a.shingles & b.shingles)
+    smaller = min(len(a.shingles), len(b.shingles))
+    union = len(a.shingles) + len(b.shingles) - shared_shingles
+    figs_a, figs_b = a.figure_set, b.figure_set
+    few, many = (figs_a, figs_b) if len(figs_a) <= len(figs_b) else (figs_b, figs_a)
+    cos_head = _dot(a.head, b.head)
+    shared_entities = sum(1 for k in a.entities if k in b.entities)
+    return [
+        cos_head if not (a.has_title and b.has_title) else _dot(a.title, b.title),
+        cos_head,
+        max(_dot(a.head, b.text), _dot(b.head, a.text)),
+        _dot(a.text, b.text),
+        _dot(a.lemmas, b.lemmas),
+        _dot(a.entities, b.entities),
+        _dot(a.head_entities, b.head_entities),
+        max(_novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)),
+        _containment(a, b),
+        shared_shingles / smaller if smaller else 0.0,
+        shared_shingles / union if union else 0.0,
+        _jaccard(figs_a, figs_b),
+        math.log1p(len(figs_a & figs_b)),
+        math.log1p(shared_entities),
+        len(few - many) / len(few) if few else 0.0,
+        _jaccard(a.lead_figures, b.lead_figures),
+        float(not figs_a and not figs_b),
+        math.log(max(a.token_count, b.token_count, 1) / max(min(a.token_count, b.token_count), 1)),
+        float(not a.entities or not b.entities),
+        float(a.templated or b.templated),
+    ]
 
 
-def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
+def pair_signals(a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> np.ndarray:
     """The :data:`SIGNAL_NAMES` of a pair, as a ``float64`` array (symmetric in a, b).
 
     Missing evidence is neutral rather than a flag, so no signal tells one corpus or
@@ -355,39 +457,4 @@ def pair_signals(a: ArticleProfile, b: ArticleProfile) -> np.ndarray:
     not a signal (labelled pairs are dated in one corpus only, so a learned time weight
     would learn the corpus): :func:`days_apart` gates the decision instead.
     """
-    if _order_key(b) < _order_key(a):
-        a, b = b, a
-    shared_shingles = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
-    smaller = min(len(a.shingles), len(b.shingles))
-    union = len(a.shingles) + len(b.shingles) - shared_shingles
-    figs_a, figs_b = set(a.figures), set(b.figures)
-    few, many = (figs_a, figs_b) if len(figs_a) <= len(figs_b) else (figs_b, figs_a)
-    no_figures = not figs_a and not figs_b
-    cos_head = cosine(a.head, b.head)
-    values = {
-        "cos_title": cos_head if a.title is None or b.title is None else cosine(a.title, b.title),
-        "cos_head": cos_head,
-        "cos_head_cross": max(cosine(a.head, b.text), cosine(b.head, a.text)),
-        "cos_text": cosine(a.text, b.text),
-        "cos_lemma": cosine(a.lemmas, b.lemmas),
-        "cos_entity": cosine(a.entities, b.entities),
-        "cos_head_entity": cosine(a.head_entities, b.head_entities),
-        "head_entity_novelty": max(
-            _novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)
-        ),
-        "lemma_containment": _containment(a, b),
-        "shingle_containment": shared_shingles / smaller if smaller else 0.0,
-        "shingle_jaccard": shared_shingles / union if union else 0.0,
-        "figure_jaccard": _jaccard(figs_a, figs_b),
-        "shared_figures": math.log1p(len(figs_a & figs_b)),
-        "shared_entities": math.log1p(
-            len(np.intersect1d(a.entities.keys, b.entities.keys, assume_unique=True))
-        ),
-        "figures_missing": len(few - many) / len(few) if few else 0.0,
-        "lead_figure_jaccard": _jaccard(a.lead_figures, b.lead_figures),
-        "no_figures": float(no_figures),
-        "length_ratio": abs(math.log(max(a.token_count, 1) / max(b.token_count, 1))),
-        "no_entities": float(not len(a.entities) or not len(b.entities)),
-        "templated": float(a.templated or b.templated),
-    }
-    return np.array([values[name] for name in SIGNAL_NAMES], dtype=np.float64)
+    return np.array(compare(comparable(a), comparable(b)), dtype=np.float64)

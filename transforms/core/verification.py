@@ -8,7 +8,7 @@ Three tiers, decided pair by pair by :func:`verify`:
   (earnings, dividends: mostly numbers and short words) need identical figure
   sets, so "Shr 46 cts vs 31 cts" never merges with "Shr 47 cts vs 31 cts".
 * ``story``: the learned same-story model (:mod:`transforms.core.story_model`) over
-  the two articles' stored profiles (:func:`story_signals.pair_signals`). Both must be
+  the two articles' stored profiles (:func:`story_signals.compare`). Both must be
   story eligible (:mod:`transforms.core.eligibility`); the model's vetoes apply (a
   templated item with other figures; dated more than ``story_window_days`` apart). A
   merge probability at or above the story threshold is a duplicate (``story``);
@@ -33,7 +33,7 @@ from newsingest.transforms.core.eligibility import story_eligible_rows
 from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
 from newsingest.transforms.core.minhash import EMPTY_VALUE
 from newsingest.transforms.core.story_model import load_model
-from newsingest.transforms.core.story_signals import ArticleProfile, pair_signals
+from newsingest.transforms.core.story_signals import Comparable
 
 __all__ = ["STORY_LINK", "Match", "verify", "verify_pairs"]
 
@@ -75,35 +75,36 @@ def _same_figures(a: Features, b: Features) -> bool:
 def _story_pairs(
     canonical: FeatureTable, candidate: FeatureTable, rows: np.ndarray, config: DedupConfig
 ) -> list[Match | None]:
-    """The model's verdict on the given aligned rows (profiles built once per article).
+    """The model's verdict on the given aligned rows (each article prepared once).
 
-    Each pair is scored on its own (one signal row per call), never in a matrix with the
-    others: a probability must not depend, even in its last bit, on which pairs a
-    worker happened to verify together.
+    Each pair is scored on its own (:meth:`StoryModel.decide`, exactly rounded sums),
+    never in a matrix with the others: a probability must not depend, even in its last
+    bit, on which pairs a worker happened to verify together.
     """
     model = load_model()
-    threshold, group = config.story_thresholds(model)
-    cache: dict[tuple, ArticleProfile] = {}
+    thresholds = config.story_thresholds(model)
+    cache: dict[tuple, Comparable] = {}
 
-    def profile_of(table: FeatureTable, i: int) -> ArticleProfile:
+    def comparable_of(table: FeatureTable, i: int) -> Comparable:
         key = (table.content_hashes[i], int(table.published_days[i]))
-        if key not in cache:
-            cache[key] = table.profile(i)
-        return cache[key]
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = table.comparable(i)
+        return found
 
     results: list[Match | None] = []
     for i in rows.tolist():
-        a, b = profile_of(canonical, i), profile_of(candidate, i)
-        if model.vetoed(a, b, config.story_window_days):
+        verdict = model.decide(
+            comparable_of(canonical, i),
+            comparable_of(candidate, i),
+            config.story_window_days,
+            thresholds,
+        )
+        if verdict is None:
             results.append(None)
-            continue
-        signals = pair_signals(a, b)
-        merge = float(model.probabilities(signals)[0])
-        if merge >= threshold:
-            results.append(Match("story", merge))
-            continue
-        same_event = float(model.group_probabilities(signals)[0])
-        results.append(Match(STORY_LINK, same_event) if same_event >= group else None)
+        else:
+            method, probability = verdict
+            results.append(Match("story" if method == "story" else STORY_LINK, probability))
     return results
 
 
