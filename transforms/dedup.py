@@ -42,6 +42,7 @@ from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.pairs import NEW, PRIOR_KEPT, PRIOR_REMOVED, shard_candidates
 from newsingest.transforms.core.resolution import Decision, Edge
 from newsingest.transforms.core.stories import Resolution, resolve_stories
+from newsingest.transforms.core.verification import ComparableCache
 from newsingest.transforms.records import FeatureBatch
 from newsingest.transforms.timing import stage_timer
 
@@ -216,6 +217,9 @@ class _VerifyFn(beam.DoFn):
         self._config = config
         self._verified = Metrics.counter("newsingest", "matched_pairs")
 
+    def setup(self):
+        self._prepared = ComparableCache()
+
     def process(self, element) -> Iterator[tuple[str, _Columns]]:
         _, grouped = element
         if not grouped["pairs"]:
@@ -234,6 +238,7 @@ class _VerifyFn(beam.DoFn):
                         c_rank[part],
                         d_rank[part],
                         self._config,
+                        self._prepared,
                     )
         self._verified.inc(len(edges))
         crash_point("dedup")

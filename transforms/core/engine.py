@@ -32,7 +32,7 @@ from newsingest.transforms.core.feature_table import FeatureTable
 from newsingest.transforms.core.pairs import NEW, PRIOR_KEPT, PRIOR_REMOVED, shard_candidates
 from newsingest.transforms.core.resolution import Decision, Edge
 from newsingest.transforms.core.stories import Resolution, resolve_stories
-from newsingest.transforms.core.verification import verify_pairs
+from newsingest.transforms.core.verification import ComparableCache, verify_pairs
 
 __all__ = [
     "ALL_PAIRS_CAP",
@@ -154,9 +154,11 @@ def verify_edges(
     canonical_ranks: np.ndarray,
     candidate_ranks: np.ndarray,
     config: DedupConfig,
+    prepared: ComparableCache | None = None,
 ) -> list[Edge]:
-    """Verified edges of aligned pairs: row ``i`` of ``canonical`` vs of ``candidate``."""
-    matches = verify_pairs(canonical, candidate, config)
+    """Verified edges of aligned pairs: row ``i`` of ``canonical`` vs of ``candidate``
+    (``prepared``: see :func:`verification.verify_pairs`)."""
+    matches = verify_pairs(canonical, candidate, config, prepared)
     return [
         Edge(int(a), int(b), int(ra), int(rb), match.method, match.similarity)
         for a, b, ra, rb, match in zip(

@@ -24,6 +24,7 @@ change between runs on one index.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,9 +36,38 @@ from newsingest.transforms.core.minhash import EMPTY_VALUE
 from newsingest.transforms.core.story_model import load_model
 from newsingest.transforms.core.story_signals import Comparable
 
-__all__ = ["STORY_LINK", "Match", "verify", "verify_pairs"]
+__all__ = ["STORY_LINK", "ComparableCache", "Match", "verify", "verify_pairs"]
 
 STORY_LINK = "story_link"
+
+
+class ComparableCache:
+    """The story tier's per-article form (:class:`Comparable`), kept for the most
+    recently used ``limit`` articles, keyed by (content hash, day).
+
+    A comparable is a pure function of its stored row, so a cache shared between
+    calls (one per worker) changes no result, only how often an article is rebuilt:
+    a canonical article meets candidates of many shards. ~35 KiB per Reuters-length
+    article, so the default bounds it near 150 MiB.
+    """
+
+    def __init__(self, limit: int = 4096):
+        self._limit = limit
+        self._items: OrderedDict[tuple, Comparable] = OrderedDict()
+
+    def get(self, key: tuple, table: FeatureTable, i: int) -> Comparable:
+        """The comparable of row ``i`` of ``table`` (whose key is ``key``)."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+            return found
+        found = self._items[key] = table.comparable(i)
+        if len(self._items) > self._limit:
+            self._items.popitem(last=False)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass(frozen=True)
@@ -73,9 +103,14 @@ def _same_figures(a: Features, b: Features) -> bool:
 
 
 def _story_pairs(
-    canonical: FeatureTable, candidate: FeatureTable, rows: np.ndarray, config: DedupConfig
+    canonical: FeatureTable,
+    candidate: FeatureTable,
+    rows: np.ndarray,
+    config: DedupConfig,
+    prepared: ComparableCache,
 ) -> list[Match | None]:
-    """The model's verdict on the given aligned rows (each article prepared once).
+    """The model's verdict on the given aligned rows (articles prepared through
+    ``prepared``).
 
     Each pair is scored on its own (:meth:`StoryModel.decide`, exactly rounded sums),
     never in a matrix with the others: a probability must not depend, even in its last
@@ -83,14 +118,9 @@ def _story_pairs(
     """
     model = load_model()
     thresholds = config.story_thresholds(model)
-    cache: dict[tuple, Comparable] = {}
 
     def comparable_of(table: FeatureTable, i: int) -> Comparable:
-        key = (table.content_hashes[i], int(table.published_days[i]))
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = table.comparable(i)
-        return found
+        return prepared.get((table.content_hashes[i], int(table.published_days[i])), table, i)
 
     results: list[Match | None] = []
     for i in rows.tolist():
@@ -109,13 +139,17 @@ def _story_pairs(
 
 
 def verify_pairs(
-    canonical: FeatureTable, candidate: FeatureTable, config: DedupConfig
+    canonical: FeatureTable,
+    candidate: FeatureTable,
+    config: DedupConfig,
+    prepared: ComparableCache | None = None,
 ) -> list[Match | None]:
     """:func:`verify` of row ``i`` of ``canonical`` against row ``i`` of ``candidate``.
 
     Same results as calling :func:`verify` pair by pair; the exact and near tiers are
     checked for all pairs at once; the story model scores the remaining pairs of
-    story-eligible articles within the date window.
+    story-eligible articles within the date window. ``prepared``: a
+    :class:`ComparableCache` a caller may share between calls (it changes no result).
     """
     n = len(canonical)
     results: list[Match | None] = [None] * n
@@ -146,7 +180,15 @@ def verify_pairs(
         )
         rows = np.flatnonzero(story)
         for i, match in zip(
-            rows.tolist(), _story_pairs(canonical, candidate, rows, config), strict=True
+            rows.tolist(),
+            _story_pairs(
+                canonical,
+                candidate,
+                rows,
+                config,
+                ComparableCache() if prepared is None else prepared,
+            ),
+            strict=True,
         ):
             results[i] = match
     return results
