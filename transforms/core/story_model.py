@@ -154,8 +154,12 @@ class Scorer:
         (:func:`math.fsum`), never a BLAS product whose rounding can depend on how many
         rows were scored together.
         """
+        return self.probability_of_basis(basis(signals))
+
+    def probability_of_basis(self, row: Sequence[float]) -> float:
+        """:meth:`probability` of one row already expanded by :func:`basis`."""
         z = self.intercept + math.fsum(
-            (x - m) / s * w for x, (m, s, w) in zip(basis(signals), self._terms, strict=True)
+            (x - m) / s * w for x, (m, s, w) in zip(row, self._terms, strict=True)
         )
         return 0.0 if -z > _MAX_EXPONENT else 1.0 / (1.0 + math.exp(-z))
 
@@ -269,11 +273,11 @@ class StoryModel:
         merge_at, group_at = thresholds or (self.threshold, self.group_threshold)
         if self.vetoed(a, b, window_days):
             return None
-        signals = compare(a, b)
-        merge = self.merge.probability(signals)
+        row = basis(compare(a, b))
+        merge = self.merge.probability_of_basis(row)
         if merge >= merge_at:
             return "story", merge
-        same_event = self.group.probability(signals)
+        same_event = self.group.probability_of_basis(row)
         return ("group", same_event) if same_event >= group_at else None
 
     def same_story(self, a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> bool:

@@ -372,9 +372,7 @@ def comparable(article: ArticleProfile | Comparable) -> Comparable:
 
 def _dot(a: dict[int, float], b: dict[int, float]) -> float:
     """Cosine of two normalised vectors given as dicts (0.0 when either is empty)."""
-    if len(b) < len(a):
-        a, b = b, a
-    return min(1.0, math.fsum(w * b[k] for k, w in a.items() if k in b))
+    return min(1.0, math.fsum([a[k] * b[k] for k in a.keys() & b.keys()]))
 
 
 def cosine(a: SparseVector | None, b: SparseVector | None) -> float:
@@ -392,9 +390,8 @@ def _containment(a: Comparable, b: Comparable) -> float:
     small, large = (a, b) if a.mass_total <= b.mass_total else (b, a)
     if small.mass_total <= 0:
         return 0.0
-    other = large.mass
-    shared = math.fsum(min(w, other[k]) for k, w in small.mass.items() if k in other)
-    return shared / small.mass_total
+    few, many = small.mass, large.mass
+    return math.fsum([min(few[k], many[k]) for k in few.keys() & many.keys()]) / small.mass_total
 
 
 def _novelty(head: dict[int, float], other: dict[int, float]) -> float:
@@ -402,7 +399,7 @@ def _novelty(head: dict[int, float], other: dict[int, float]) -> float:
     total = math.fsum(head.values())
     if total <= 0:
         return 0.0
-    return math.fsum(w for k, w in head.items() if k not in other) / total
+    return math.fsum([head[k] for k in head.keys() - other.keys()]) / total
 
 
 def days_apart(a: ArticleProfile | Comparable, b: ArticleProfile | Comparable) -> int | None:
@@ -424,7 +421,7 @@ def compare(a: Comparable, b: Comparable) -> list[float]:
     figs_a, figs_b = a.figure_set, b.figure_set
     few, many = (figs_a, figs_b) if len(figs_a) <= len(figs_b) else (figs_b, figs_a)
     cos_head = _dot(a.head, b.head)
-    shared_entities = sum(1 for k in a.entities if k in b.entities)
+    shared_entities = len(a.entities.keys() & b.entities.keys())
     return [
         cos_head if not (a.has_title and b.has_title) else _dot(a.title, b.title),
         cos_head,
