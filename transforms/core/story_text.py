@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from dataclasses import dataclass
 from importlib import metadata
+from typing import NamedTuple
 
 import py3langid
 import regex
@@ -84,9 +84,8 @@ RESOURCE_VERSIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Token:
-    """One token of a text.
+class Token(NamedTuple):
+    """One token of a text (a named tuple: cheap to build, one per word).
 
     Attributes:
         text: the token as written (original case).
