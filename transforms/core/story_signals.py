@@ -155,14 +155,24 @@ def _strip_sign_off(body: str) -> str:
 
 
 def _caps_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of lines written mostly in capitals (their case says nothing)."""
+    """Character spans of lines written mostly in capitals (their case says nothing):
+    at least ``_CAPS_LINE_LETTERS`` letters, more than ``_CAPS_LINE_SHARE`` of them
+    upper case."""
     spans, start = [], 0
     for line in text.split("\n"):
-        letters = [c for c in line if c.isalpha()]
-        upper = sum(c.isupper() for c in letters)
-        if len(letters) >= _CAPS_LINE_LETTERS and upper > _CAPS_LINE_SHARE * len(letters):
-            spans.append((start, start + len(line)))
-        start += len(line) + 1
+        end = start + len(line)
+        if len(line) >= _CAPS_LINE_LETTERS:
+            letters = sum(map(str.isalpha, line))
+            # Upper-case characters bound the upper-case letters from above (a few
+            # symbols such as roman numerals are upper case too): count those exactly
+            # only when the bound passes.
+            if (
+                letters >= _CAPS_LINE_LETTERS
+                and sum(map(str.isupper, line)) > _CAPS_LINE_SHARE * letters
+                and sum(c.isupper() for c in line if c.isalpha()) > _CAPS_LINE_SHARE * letters
+            ):
+                spans.append((start, end))
+        start = end + 1
     return spans
 
 

@@ -158,6 +158,7 @@ def zipf(norm: str, lang: str) -> float:
     return wordfreq.zipf_frequency(norm, source)
 
 
+@functools.lru_cache(maxsize=_CACHE)
 def rarity(norm: str, lang: str) -> float:
     """Inverse-frequency weight ``max(0, ZIPF_CEILING - zipf)``; flat for unknown languages."""
     value = zipf(norm, lang)
