@@ -8,6 +8,7 @@ import xxhash
 
 from newsingest.transforms.core.story_signals import (
     SIGNAL_NAMES,
+    _caps_spans,
     cosine,
     days_apart,
     is_templated,
@@ -174,3 +175,13 @@ def test_wire_sign_off_line_is_ignored():
     with_sign_off = profile(None, STORIES["en"][0] + "\nReuter", None)
     without = profile(None, STORIES["en"][0], None)
     assert np.array_equal(with_sign_off.text.keys, without.text.keys)
+
+
+def test_caps_lines_count_upper_case_letters_only():
+    text = "OIL PRICES RISE IN LONDON\nⅠⅡⅢⅣⅤⅥⅦⅧⅨ roman numerals here\nshort\nMostly lower case line"
+    assert _caps_spans(text) == [(0, 25)]
+    # Roman numerals are upper case but not letters: 8 of 10 letters is not "more than 80 %".
+    assert _caps_spans("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ ABCDEFGHij") == []
+    assert _caps_spans("ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ ABCDEFGHIj") == [(0, 23)]
+    assert _caps_spans("ABCDEFGH") == [(0, 8)]
+    assert _caps_spans("ABCDEFG") == []
