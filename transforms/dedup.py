@@ -159,8 +159,18 @@ class _ShardFeatures:
 
     def rows(self, docs: np.ndarray) -> np.ndarray:
         rows = np.searchsorted(self._docs, docs)
-        if len(rows) and (rows.max() >= len(self._docs) or (self._docs[rows] != docs).any()):
-            raise KeyError("candidate pair names an article without features")
+        if len(rows):
+            inside = np.minimum(rows, max(len(self._docs) - 1, 0))
+            missing = (rows >= len(self._docs)) | (
+                self._docs[inside] != docs if len(self._docs) else True
+            )
+            if np.any(missing):
+                raise KeyError(
+                    "candidate pair names an article without features: doc keys "
+                    f"{[f'{int(d):016x}' for d in docs[missing][:5]]} "
+                    f"({int(np.count_nonzero(missing))} of {len(docs)}; shard holds "
+                    f"{len(self._docs)}; dtypes {docs.dtype}/{self._docs.dtype})"
+                )
         return rows
 
 
