@@ -55,8 +55,9 @@ class ComparableCache:
         self._limit = limit
         self._items: OrderedDict[tuple, Comparable] = OrderedDict()
 
-    def get(self, key: tuple, table: FeatureTable, i: int) -> Comparable:
-        """The comparable of row ``i`` of ``table`` (whose key is ``key``)."""
+    def get(self, table: FeatureTable, i: int) -> Comparable:
+        """The comparable of row ``i`` of ``table``."""
+        key = (table.content_hashes[i], int(table.published_days[i]))
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
@@ -119,14 +120,11 @@ def _story_pairs(
     model = load_model()
     thresholds = config.story_thresholds(model)
 
-    def comparable_of(table: FeatureTable, i: int) -> Comparable:
-        return prepared.get((table.content_hashes[i], int(table.published_days[i])), table, i)
-
     results: list[Match | None] = []
     for i in rows.tolist():
         verdict = model.decide(
-            comparable_of(canonical, i),
-            comparable_of(candidate, i),
+            prepared.get(canonical, i),
+            prepared.get(candidate, i),
             config.story_window_days,
             thresholds,
         )

@@ -165,11 +165,10 @@ def test_verdicts_do_not_depend_on_batch_order_or_cache(table):
 
 def test_cache_keeps_the_most_recently_used(table):
     cache = ComparableCache(limit=2)
-    keys = [(table.content_hashes[i], int(table.published_days[i])) for i in range(3)]
-    first = cache.get(keys[0], table, 0)
-    cache.get(keys[1], table, 1)
-    assert cache.get(keys[0], table, 0) is first
-    cache.get(keys[2], table, 2)
+    first = cache.get(table, 0)
+    cache.get(table, 1)
+    assert cache.get(table, 0) is first
+    cache.get(table, 2)
     assert len(cache) == 2
-    assert cache.get(keys[0], table, 0) is first
-    assert cache.get(keys[1], table, 1) is not None and len(cache) == 2
+    assert cache.get(table, 0) is first
+    assert cache.get(table, 1) is not None and len(cache) == 2
