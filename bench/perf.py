@@ -5,8 +5,7 @@ Usage (from the repository root)::
     python -m bench.perf --count 100000                 # generated corpus
     python -m bench.perf --reuters                      # ../shared/corpora/reuters21578
     python -m bench.perf --count 10000 --index-size 100000   # incremental: new batch vs index
-    python -m bench.perf --count 100000 -- --direct_num_workers=2 \
-        --direct_running_mode=multi_processing
+    python -m bench.perf --count 100000 -- --dedup-story-enabled false
     python -m bench.perf --reuters --peers              # also text-dedup and datatrove
 
 Every figure is for a whole process (interpreter start-up, imports, reading the

@@ -15,7 +15,7 @@ import apache_beam as beam
 import orjson
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from newsingest.pipeline import BEAM_IMPORT_NOISE
 from newsingest.pipeline.build import build_pipeline
@@ -63,9 +63,10 @@ def _description() -> str:
 
 _RUN_EPILOG = """\
 Any Apache Beam pipeline option is accepted as well, e.g. --runner=DataflowRunner
---project=... --region=... --temp_location=gs://..., or --direct_num_workers=2
---direct_running_mode=multi_processing. Without --runner the local FnApiRunner
-(Beam's DirectRunner engine) is used.
+--project=... --region=... --temp_location=gs://... Without --runner the local
+FnApiRunner (Beam's DirectRunner engine) is used, with one worker:
+--direct_num_workers above 1 is refused (Beam's local runner loses elements
+across workers; see bench/beam_parallel_loss.py).
 """
 
 
@@ -81,29 +82,6 @@ def _run_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="Also show Beam's own log messages and tracebacks."
     )
     return parser
-
-
-# From bench/results: two local worker processes pay off from ~100k files (132 s -> 103 s)
-# and cost time below ~10k (their start-up); in between they are about even.
-MULTI_PROCESS_FROM_FILES = 50_000
-
-
-def local_workers(files: int, cpus: int) -> int:
-    """Worker processes for a local run of ``files`` inputs when the user chose none."""
-    return min(cpus, 2) if files >= MULTI_PROCESS_FROM_FILES and cpus > 1 else 1
-
-
-def _choose_local_parallelism(options: PipelineOptions, files: int) -> None:
-    """Large local runs use two worker processes unless ``--direct_num_workers`` is given."""
-    if options.view_as(StandardOptions).runner not in (None, "DirectRunner", "direct"):
-        return
-    if "direct_num_workers" in options.get_all_options(drop_default=True):
-        return
-    workers = local_workers(files, os.cpu_count() or 1)
-    if workers > 1:
-        direct = options.view_as(DirectOptions)
-        direct.direct_num_workers = workers
-        direct.direct_running_mode = "multi_processing"
 
 
 def _runner(options: PipelineOptions):
@@ -153,7 +131,6 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
         if FileSystems.exists(manifest_path):
             raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
         state = inspect(config.output, config.dedup)
-        _choose_local_parallelism(options, len(selection.files))
         p = beam.Pipeline(runner=_runner(options), options=options)
         build_pipeline(p, config, state)
         result = p.run()

@@ -11,7 +11,12 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 
-from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+from apache_beam.options.pipeline_options import (
+    DirectOptions,
+    PipelineOptions,
+    StandardOptions,
+    _BeamArgumentParser,
+)
 
 from newsingest.pipeline.config import RunConfig
 from newsingest.transforms.core.dedup_config import DedupConfig
@@ -228,7 +233,30 @@ def to_run_config(options: PipelineOptions, now: dt.datetime | None = None) -> R
         ),
     )
     config.validate()
+    check_local_parallelism(options)
     return config
+
+
+LOCAL_RUNNERS = (None, "DirectRunner", "direct", "FnApiRunner")
+
+
+def check_local_parallelism(options: PipelineOptions) -> None:
+    """Refuses ``--direct_num_workers`` > 1 on the local runner (raises ValueError).
+
+    Beam's local FnApiRunner drops elements when it runs a stage on several
+    workers (both running modes; ``bench/beam_parallel_loss.py`` reproduces it
+    with plain Beam transforms), so a run could keep duplicates or fail. One worker
+    is exact; for more machines use a distributed runner.
+    """
+    runner = options.view_as(StandardOptions).runner
+    workers = options.view_as(DirectOptions).direct_num_workers
+    if runner in LOCAL_RUNNERS and workers not in (None, 1):
+        raise ValueError(
+            f"--direct_num_workers={workers} is refused: Beam's local runner loses elements "
+            "when it runs stages on several workers (see bench/beam_parallel_loss.py), which "
+            "would keep duplicates or fail the run; use one worker (the default) or a "
+            "distributed runner (--runner=DataflowRunner, FlinkRunner, SparkRunner)"
+        )
 
 
 class UsageError(ValueError):

@@ -34,8 +34,6 @@ DIRECT_OPTIONS = {
     "output": "/srv/news/dataset",
     "run_id": RUN_ID,
     "num_shards": 16,
-    "direct_num_workers": 4,
-    "direct_running_mode": "multi_processing",
 }
 
 

@@ -170,11 +170,3 @@ def test_many_shards_split_flat_tables_but_keep_the_rows(sample_dir, tmp_path):
 
     assert rows(sharded, "duplicates") == rows(default, "duplicates")
     assert rows(sharded, "quarantine") == rows(default, "quarantine")
-
-
-def test_large_local_runs_default_to_two_worker_processes():
-    from newsingest.pipeline.cli import MULTI_PROCESS_FROM_FILES, local_workers
-
-    assert local_workers(12, cpus=8) == 1
-    assert local_workers(MULTI_PROCESS_FROM_FILES, cpus=8) == 2
-    assert local_workers(MULTI_PROCESS_FROM_FILES * 10, cpus=1) == 1

@@ -56,6 +56,30 @@ def test_real_beam_options_still_pass_through(inbox, tmp_path):
     assert manifest["settings"]["dedup"]["near_threshold"] == 0.8
 
 
+@pytest.mark.parametrize("mode", ["multi_processing", "multi_threading"])
+def test_several_local_workers_are_refused_before_anything_is_read(inbox, tmp_path, capsys, mode):
+    out = tmp_path / "out"
+    code = run_cli(
+        "--input", str(inbox), "--output", str(out),
+        "--direct_num_workers=2", f"--direct_running_mode={mode}",
+    )  # fmt: skip
+    assert code == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "--direct_num_workers=2 is refused" in err and "beam_parallel_loss" in err
+    assert not out.exists()
+
+
+def test_several_workers_are_accepted_on_a_distributed_runner():
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from newsingest.pipeline.options import check_local_parallelism
+
+    check_local_parallelism(PipelineOptions(["--runner=DataflowRunner", "--direct_num_workers=4"]))
+    check_local_parallelism(PipelineOptions(["--direct_num_workers=1"]))
+    with pytest.raises(ValueError, match="refused"):
+        check_local_parallelism(PipelineOptions(["--direct_num_workers=0"]))
+
+
 def test_existing_but_empty_input_commits_nothing_and_says_so(tmp_path, capsys):
     inbox, out = tmp_path / "in", tmp_path / "out"
     (inbox / "_drafts").mkdir(parents=True)

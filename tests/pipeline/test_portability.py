@@ -1,8 +1,8 @@
-"""The sample run gives the same dataset on Beam's portable path and with worker processes.
+"""The sample run gives the same dataset on Beam's portable path as on the default runner.
 
 The reference is the default runner (in-process FnApiRunner). The portable run goes through
 Beam's Python job service with a LOOPBACK worker, the same Job API path as the Flink and Spark
-job servers; the multi-process run uses the DirectRunner options the CLI maps onto FnApiRunner.
+job servers. Several local workers are refused (``test_misconfiguration``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ import socket
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
-from apache_beam.portability.api import beam_fn_api_pb2
-from apache_beam.runners.portability import local_job_service
-from apache_beam.runners.portability.fn_api_runner import worker_handlers
 
 from tests.conftest import SAMPLE_DIR
 from tests.helpers import articles, manifests, run_cli, table
@@ -108,46 +104,3 @@ def test_portable_runner_with_loopback_worker_matches_default(reference, job_end
         "--environment_type=LOOPBACK",
     )
     assert portable == reference
-
-
-@pytest.fixture
-def sdk_worker_activity(monkeypatch) -> dict:
-    """Records SDK worker subprocesses started and process-bundle requests sent per worker."""
-    activity = {"pids": [], "bundles": {}}
-
-    class RecordingPopen(subprocess.Popen):
-        def __init__(self, args, *rest, **kwargs):
-            super().__init__(args, *rest, **kwargs)
-            if "sdk_worker_main" in str(args):
-                activity["pids"].append(self.pid)
-
-    original_push = worker_handlers.ControlConnection.push
-
-    def recording_push(connection, request):
-        if (
-            isinstance(request, beam_fn_api_pb2.InstructionRequest)
-            and request.WhichOneof("request") == "process_bundle"
-        ):
-            key = id(connection)
-            activity["bundles"][key] = activity["bundles"].get(key, 0) + 1
-        return original_push(connection, request)
-
-    shim = types.SimpleNamespace(Popen=RecordingPopen)
-    monkeypatch.setattr(local_job_service, "subprocess", shim)
-    monkeypatch.setattr(worker_handlers.ControlConnection, "push", recording_push)
-    return activity
-
-
-def test_direct_runner_multi_processing_matches_default(reference, sdk_worker_activity, tmp_path):
-    multi = _run(
-        tmp_path / "out",
-        "--runner=DirectRunner",
-        "--direct_num_workers=2",
-        "--direct_running_mode=multi_processing",
-    )
-    assert multi == reference
-    pids = sdk_worker_activity["pids"]
-    assert len(pids) == 2, f"expected 2 SDK worker processes, started {pids}"
-    assert len(set(pids)) == 2
-    busy = [n for n in sdk_worker_activity["bundles"].values() if n]
-    assert len(busy) == 2, f"bundles per worker connection: {sdk_worker_activity['bundles']}"
