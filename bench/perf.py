@@ -97,14 +97,28 @@ def _newsingest() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "newsingest.pipeline.cli"]
 
 
+def _run_manifests(output: Path, run_id: str) -> list[dict]:
+    """The committed manifests of run ``run_id``: itself, or its slices in order."""
+    single = output / "_runs" / f"{run_id}.json"
+    if single.exists():
+        return [json.loads(single.read_text())]
+    return [json.loads(p.read_text()) for p in sorted(output.glob(f"_runs/{run_id}.*of*.json"))]
+
+
 def run_newsingest(inputs: Path, output: Path, run_id: str, extra: list[str], log: Path) -> dict:
-    """One ``newsingest run`` as a child process, with its manifest figures."""
+    """One ``newsingest run`` as a child process, with its manifest figures.
+
+    A sliced run (``--slice-files``) is summed over its slices; ``slice_wall_s`` lists
+    each slice's in-process wall time (how a slice's cost grows with the index).
+    """
+    from newsingest.pipeline.slices import combine_manifests
+
     command = [*_newsingest(), "run", "--input", str(inputs), "--output", str(output)]
     measured = run_measured([*command, "--run-id", run_id, *extra], log)
-    manifest_path = output / "_runs" / f"{run_id}.json"
-    if measured["returncode"] != 0 or not manifest_path.exists():
+    parts = _run_manifests(output, run_id)
+    if measured["returncode"] != 0 or not parts:
         raise RuntimeError(f"newsingest failed; see {log}")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = combine_manifests(run_id, parts, sum(m["timings_s"].get("wall", 0) for m in parts))
     read = manifest["counts"]["read"]
     return {
         **measured,
@@ -113,6 +127,8 @@ def run_newsingest(inputs: Path, output: Path, run_id: str, extra: list[str], lo
         "counts": manifest["counts"] | {"per_date": len(manifest["counts"]["per_date"])},
         "stage_cpu_s": manifest["timings_s"].get("stage_cpu", {}),
         "in_process_wall_s": manifest["timings_s"].get("wall"),
+        "slices": len(parts),
+        "slice_wall_s": [m["timings_s"].get("wall") for m in parts],
     }
 
 

@@ -9,6 +9,7 @@ from apache_beam.io.filesystems import FileSystems
 from newsingest.pipeline.commit import RUN_REPORT, commit_in_pipeline
 from newsingest.pipeline.config import RunConfig
 from newsingest.pipeline.dataset import DatasetState
+from newsingest.transforms.core.file_selection import Selection
 from newsingest.transforms.dedup import FindDuplicates
 from newsingest.transforms.index import (
     FindIngested,
@@ -81,8 +82,17 @@ def skip_ingested_before(
     return articles, quarantine, skipped
 
 
-def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> None:
+def build_pipeline(
+    p: beam.Pipeline,
+    config: RunConfig,
+    state: DatasetState,
+    selection: Selection | None = None,
+) -> None:
     """Adds the batch ingestion graph for ``config`` to ``p``.
+
+    ``selection``, when given, is the input files to read (a slice the launcher
+    selected, see ``pipeline.slices``); otherwise ``config.inputs`` are listed in the
+    pipeline.
 
     New articles are checked against each other and, through the index, against
     everything ``state`` says earlier runs ingested. Everything is written under
@@ -97,6 +107,7 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
         config.json_fields,
         exclude=(config.output,),
         follow_symlinks=config.follow_symlinks,
+        selection=selection,
     )
     normalized = read.articles | "NormalizeArticles" >> NormalizeArticles(config.progress)
     articles = normalized.articles
@@ -105,7 +116,9 @@ def build_pipeline(p: beam.Pipeline, config: RunConfig, state: DatasetState) -> 
         p, articles, quarantine, state, config.num_shards
     )
     skipped.append(p | "NothingSkipped" >> beam.Create([0]))
-    features = articles | "ComputeSignatures" >> ComputeSignatures(config.dedup, config.progress)
+    features = articles | "ComputeSignatures" >> ComputeSignatures(
+        config.dedup, config.progress, config.feature_processes
+    )
     candidates, removed = features, None
     if state.has_index:
         prior = features | "PriorCandidates" >> ReadPriorCandidates(

@@ -30,8 +30,9 @@ from newsingest.pipeline.options import (
     check_arguments,
     to_run_config,
 )
+from newsingest.pipeline.slices import combine_manifests, cut_selection, slice_run_ids
 from newsingest.transforms.core.file_selection import Selection
-from newsingest.transforms.progress import finish
+from newsingest.transforms.progress import announce_slice, finish
 from newsingest.transforms.read import select_inputs
 from newsingest.transforms.timing import STAGE_NAMESPACE
 
@@ -66,7 +67,9 @@ Any Apache Beam pipeline option is accepted as well, e.g. --runner=DataflowRunne
 --project=... --region=... --temp_location=gs://... Without --runner the local
 FnApiRunner (Beam's DirectRunner engine) is used, with one worker:
 --direct_num_workers above 1 is refused (Beam's local runner loses elements
-across workers; see bench/beam_parallel_loss.py).
+across workers; see bench/beam_parallel_loss.py). It holds every collection in
+memory, so large inputs go through it in slices of --slice-files files (10,000),
+each committed as its own run <run-id>.<k>of<n>.
 """
 
 
@@ -109,7 +112,12 @@ class NothingToIngest(Exception):
 def run(config: RunConfig, options: PipelineOptions) -> dict:
     """Runs the pipeline for ``config`` and commits it; returns the run manifest.
 
-    The dataset lock is held from recovery to the commit, also with
+    More input files than ``config.slice_files`` (when not 0) are ingested as
+    consecutive slices, each one pipeline and one committed run checked against
+    everything committed before it (``pipeline.slices``); the returned summary
+    then combines them and names them under ``slices``.
+
+    The dataset lock is held from recovery to the last commit, also with
     ``--commit-in-pipeline`` (whose commit step verifies the lease before its commit
     point), so two writers never overlap on one output.
 
@@ -124,31 +132,61 @@ def run(config: RunConfig, options: PipelineOptions) -> dict:
     if not selection.files:
         raise NothingToIngest(selection)
     started = time.perf_counter()
-    manifest_path = f"{config.output}/_runs/{config.run_id}.json"
+    parts = cut_selection(selection, config.slice_files)
+    run_ids = slice_run_ids(config.run_id, len(parts))
     with DatasetLock(config.output, owner=f"run {config.run_id}") as lock:
         config = dataclasses.replace(config, lease=lock.lease)
         recover(config.output)
-        if FileSystems.exists(manifest_path):
-            raise ValueError(f"run id {config.run_id!r} is already committed in {config.output}")
-        state = inspect(config.output, config.dedup)
-        p = beam.Pipeline(runner=_runner(options), options=options)
-        build_pipeline(p, config, state)
-        result = p.run()
-        result.wait_until_finish()
-        if config.commit_in_pipeline:
-            if not FileSystems.exists(manifest_path):
-                raise RuntimeError(f"pipeline ended in state {result.state} without committing")
-            return read_json(manifest_path)
-        timings = {
-            "pipeline": round(time.perf_counter() - started, 3),
-            "stage_cpu": {
-                k: round(v / 1e6, 3) for k, v in counter_values(result, STAGE_NAMESPACE).items()
-            },
-            "counters": counter_values(result, "newsingest"),
-        }
-        lock.assert_held()
-        manifest = commit_run(config, timings, started)
-    return manifest
+        for run_id in run_ids:
+            if FileSystems.exists(_manifest_path(config.output, run_id)):
+                raise ValueError(f"run id {run_id!r} is already committed in {config.output}")
+        manifests = []
+        for number, (part, run_id) in enumerate(zip(parts, run_ids, strict=True), start=1):
+            if len(parts) > 1:
+                announce_slice(config.progress, number, len(parts), len(part.files), run_id)
+            manifests.append(
+                _run_slice(
+                    dataclasses.replace(config, run_id=run_id),
+                    options,
+                    part if len(parts) > 1 else None,
+                    lock,
+                )
+            )
+    return combine_manifests(config.run_id, manifests, time.perf_counter() - started)
+
+
+def _manifest_path(output: str, run_id: str) -> str:
+    return f"{output}/_runs/{run_id}.json"
+
+
+def _run_slice(
+    config: RunConfig, options: PipelineOptions, selection: Selection | None, lock: DatasetLock
+) -> dict:
+    """One pipeline, committed as run ``config.run_id``; its manifest.
+
+    It reads ``selection`` (a slice), or lists ``config.inputs`` itself when None (one
+    slice: a distributed runner's workers list a bucket, the job graph stays small).
+    """
+    started = time.perf_counter()
+    state = inspect(config.output, config.dedup)
+    p = beam.Pipeline(runner=_runner(options), options=options)
+    build_pipeline(p, config, state, selection)
+    result = p.run()
+    result.wait_until_finish()
+    if config.commit_in_pipeline:
+        manifest_path = _manifest_path(config.output, config.run_id)
+        if not FileSystems.exists(manifest_path):
+            raise RuntimeError(f"pipeline ended in state {result.state} without committing")
+        return read_json(manifest_path)
+    timings = {
+        "pipeline": round(time.perf_counter() - started, 3),
+        "stage_cpu": {
+            k: round(v / 1e6, 3) for k, v in counter_values(result, STAGE_NAMESPACE).items()
+        },
+        "counters": counter_values(result, "newsingest"),
+    }
+    lock.assert_held()
+    return commit_run(config, timings, started)
 
 
 def counter_values(result, namespace: str) -> dict[str, int]:
@@ -205,8 +243,12 @@ def format_summary(manifest: dict, output: str | None = None) -> str:
     rate = counts["read"] / wall if wall else 0.0
     files = files_read(manifest)
     from_files = f" from {files} files" if files is not None and files != counts["read"] else ""
+    slices = manifest.get("slices") or [manifest["run_id"]]
+    committed = f"run {manifest['run_id']} committed"
+    if len(slices) > 1:
+        committed += f" as {len(slices)} slices ({slices[0]} ... {slices[-1]})"
     lines = [
-        f"run {manifest['run_id']} committed",
+        committed,
         f"  read         {counts['read']}{from_files}",
         f"  kept         {counts['kept']}",
         f"  duplicates   {counts['duplicates']} ({by_method})",
@@ -222,7 +264,7 @@ def format_summary(manifest: dict, output: str | None = None) -> str:
     if output is not None:
         lines.append(f"dataset        {dataset_location(output)}")
         lines.append("next:")
-        lines += next_steps(output, manifest["run_id"])
+        lines += next_steps(output, slices[-1])
     return "\n".join(lines)
 
 
@@ -325,6 +367,7 @@ def _run_command(argv: list[str]) -> int:
     if config.progress.log_format == "json":
         summary = {"event": "summary", "run_id": manifest["run_id"], **manifest["counts"]}
         summary |= {"dataset": dataset_location(config.output)}
+        summary |= {"slices": manifest.get("slices") or [manifest["run_id"]]}
         print(orjson.dumps(summary | {"timings_s": manifest["timings_s"]}).decode())
     elif config.progress.enabled:
         print(format_summary(manifest, config.output))

@@ -38,6 +38,11 @@ class RunConfig:
             title, date and id (``--json-fields``).
         follow_symlinks: read symbolic links to regular files (default: links are
             quarantined as ``symlink_not_followed``).
+        slice_files: ingest more input files than this as consecutive slices, each
+            one pipeline and one committed run (``pipeline.slices``); 0 runs one
+            pipeline whatever the size.
+        feature_processes: processes of the worker that compute the same-story
+            profiles of each batch (1: in the worker itself); results are the same.
         lease: the dataset lock's owner string this run must still hold at its commit
             point (``pipeline.lock.verify_lease``); None only in tests and tools that
             commit without a lock.
@@ -56,6 +61,8 @@ class RunConfig:
     commit_in_pipeline: bool = False
     json_fields: FieldMapping = dataclasses.field(default_factory=FieldMapping)
     follow_symlinks: bool = False
+    slice_files: int = 0
+    feature_processes: int = 1
     lease: str | None = None
 
     def validate(self) -> None:
@@ -71,6 +78,10 @@ class RunConfig:
         for name in ("chunk_size", "max_file_bytes", "num_shards", "max_rows_per_file"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        if self.feature_processes < 1:
+            raise ValueError(f"--feature_processes must be >= 1, got {self.feature_processes}")
+        if self.slice_files < 0:
+            raise ValueError(f"--slice_files must be >= 0, got {self.slice_files}")
         self.dedup.validate()
         self.json_fields.validate()
         if self.progress.log_format not in ("text", "json"):
@@ -90,6 +101,8 @@ class RunConfig:
             "num_shards": self.num_shards,
             "max_rows_per_file": self.max_rows_per_file,
             "follow_symlinks": self.follow_symlinks,
+            "slice_files": self.slice_files,
+            "feature_processes": self.feature_processes,
             "dedup": dataclasses.asdict(self.dedup),
             "dedup_decisions": self.dedup.decision_settings(),
             "feature_version": feature_version(self.dedup),

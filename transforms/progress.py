@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import orjson
 
-__all__ = ["ProgressSettings", "report_total", "report", "finish"]
+__all__ = ["ProgressSettings", "announce_slice", "finish", "report", "report_total"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,21 @@ def report(settings: ProgressSettings | None, stage: str, count: int) -> None:
         _STATE["last"] = now
         elapsed = now - _STATE["started"]
         line = _format(settings.log_format, dict(counts), _STATE["total"], elapsed)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def announce_slice(
+    settings: ProgressSettings | None, number: int, slices: int, files: int, run_id: str
+) -> None:
+    """Prints that slice ``number`` of ``slices`` (``files`` files, run ``run_id``) starts."""
+    if settings is None or not settings.enabled:
+        return
+    if settings.log_format == "json":
+        event = {"event": "slice", "slice": number, "slices": slices, "files": files}
+        line = orjson.dumps(event | {"run_id": run_id}).decode()
+    else:
+        line = f"newsingest: slice {number}/{slices}: {files:,} files as run {run_id}"
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
 

@@ -171,13 +171,24 @@ def read_file_refs(
 class _ChunkFilesFn(beam.DoFn):
     """Expands input patterns into sorted chunks of ``FileRef``; counts ignored names."""
 
-    def __init__(self, chunk_size: int, progress: ProgressSettings | None, exclude: tuple):
+    def __init__(
+        self,
+        chunk_size: int,
+        progress: ProgressSettings | None,
+        exclude: tuple,
+        selection: Selection | None = None,
+    ):
         self._chunk_size = chunk_size
         self._progress = progress
         self._exclude = exclude
+        self._selection = selection
 
     def process(self, patterns: tuple[str, ...]) -> Iterator[FileChunk]:
-        selection = select_inputs(patterns, self._exclude)
+        selection = (
+            self._selection
+            if self._selection is not None
+            else select_inputs(patterns, self._exclude)
+        )
         refs = [FileRef(uri=f.uri, size=f.size) for f in selection.files]
         report_total(self._progress, len(refs))
         if selection.ignored:
@@ -333,6 +344,11 @@ class ReadArticles(beam.PTransform):
     rule. A plain file is one record, a JSON Lines or JSON array file one record
     per line/element (``fields`` maps their fields), an HTML page one record.
     Every record appears in exactly one of the first two outputs.
+
+    ``selection``, when given, is read instead of listing ``patterns`` in the
+    pipeline: a slice of a selection the launcher already made (``newsingest run``
+    cuts large inputs into slices, see ``pipeline.slices``); its ignored counts are
+    reported as they are.
     """
 
     def __init__(
@@ -344,6 +360,7 @@ class ReadArticles(beam.PTransform):
         fields: FieldMapping = DEFAULT_FIELDS,
         exclude: tuple[str, ...] = (),
         follow_symlinks: bool = False,
+        selection: Selection | None = None,
     ):
         super().__init__()
         fields.validate()
@@ -360,6 +377,7 @@ class ReadArticles(beam.PTransform):
         self._fields = fields
         self._exclude = tuple(exclude)
         self._follow = follow_symlinks
+        self._selection = selection
 
     def expand(self, pbegin: PBegin):
         chunks = (
@@ -367,7 +385,7 @@ class ReadArticles(beam.PTransform):
             | "Patterns" >> beam.Create([self._patterns])
             | "MatchChunks"
             >> beam.ParDo(
-                _ChunkFilesFn(self._chunk_size, self._progress, self._exclude)
+                _ChunkFilesFn(self._chunk_size, self._progress, self._exclude, self._selection)
             ).with_outputs(IGNORED_TAG, main="chunks")
         )
         read = (

@@ -17,22 +17,27 @@ __all__ = ["ComputeSignatures", "feature_batch"]
 
 
 def _timed_feature_batch(
-    articles: ArticleBatch, config: DedupConfig, progress: ProgressSettings | None
+    articles: ArticleBatch,
+    config: DedupConfig,
+    progress: ProgressSettings | None,
+    processes: int,
 ) -> FeatureBatch:
     with stage_timer("features"):
-        batch = feature_batch(articles, config)
+        batch = feature_batch(articles, config, processes)
     report(progress, "signed", len(articles))
     return batch
 
 
-def feature_batch(articles: ArticleBatch, config: DedupConfig) -> FeatureBatch:
-    """Features of one batch; identical whatever other articles share the batch."""
+def feature_batch(articles: ArticleBatch, config: DedupConfig, processes: int = 1) -> FeatureBatch:
+    """Features of one batch; identical whatever other articles share the batch and
+    whatever ``processes`` (pool processes for the same-story profiles, 1 = none)."""
     features = compute_features(
         articles.dedup_texts,
         articles.content_hashes,
         [epoch_days(d) for d in articles.published_dates],
         config,
         titles=articles.titles,
+        processes=processes,
     )
     ranks = np.fromiter(
         (rank(d, t) for d, t in zip(articles.published_dates, articles.published_ats, strict=True)),
@@ -51,14 +56,26 @@ class ComputeSignatures(beam.PTransform):
     """``PCollection[ArticleBatch]`` -> ``PCollection[FeatureBatch]``, one per batch.
 
     Carries only ids, canonical ranks and compact features (no texts) into the
-    dedup stages.
+    dedup stages. ``processes`` > 1 computes the same-story profiles of each batch
+    in that many pool processes of the worker (``profile_pool``): for the local
+    runner's single worker; the features are the same either way.
     """
 
-    def __init__(self, config: DedupConfig, progress: ProgressSettings | None = None):
+    def __init__(
+        self,
+        config: DedupConfig,
+        progress: ProgressSettings | None = None,
+        processes: int = 1,
+    ):
         super().__init__()
         config.validate()
+        if processes < 1:
+            raise ValueError(f"processes must be >= 1, got {processes}")
         self._config = config
         self._progress = progress
+        self._processes = processes
 
     def expand(self, articles):
-        return articles | "Features" >> beam.Map(_timed_feature_batch, self._config, self._progress)
+        return articles | "Features" >> beam.Map(
+            _timed_feature_batch, self._config, self._progress, self._processes
+        )

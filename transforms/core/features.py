@@ -18,8 +18,8 @@ from newsingest.transforms.core import entities
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_table import NO_DAY, FeatureTable
 from newsingest.transforms.core.minhash import signatures_flat
-from newsingest.transforms.core.story_columns import StoryColumns, empty_row, row_fields
-from newsingest.transforms.core.story_signals import profile
+from newsingest.transforms.core.profile_pool import ProfileRows
+from newsingest.transforms.core.story_columns import StoryColumns, empty_row
 from newsingest.transforms.core.tokens import shingle_hashes, tokenize
 from newsingest.transforms.core.vocabulary import (
     BIGRAM_MIX,
@@ -33,8 +33,6 @@ from newsingest.transforms.core.vocabulary import (
 )
 
 __all__ = ["compute_features"]
-
-STORY_PROFILE_CHARS = 100_000
 
 
 def _segment_ids(lengths: np.ndarray) -> np.ndarray:
@@ -82,28 +80,18 @@ def _flat_shingles(
     return out, counts
 
 
-def _story_columns(
+def _story_profiles(
     texts: list[str],
     titles: list[str | None] | None,
     published_days: list[int | None],
     config: DedupConfig,
-) -> StoryColumns:
-    """Same-story profiles of the batch (empty ones when the story tier is disabled).
-
-    A profile reads at most the first :data:`STORY_PROFILE_CHARS` characters of a text:
-    a news story is told well before that, and it bounds the memory of huge inputs.
-    """
+    processes: int,
+) -> ProfileRows | None:
+    """The batch's same-story profiles, started (None when the story tier is disabled)."""
     if not config.story_enabled:
-        return StoryColumns.from_rows([empty_row() for _ in texts])
+        return None
     titles = titles if titles is not None else [None] * len(texts)
-    return StoryColumns.from_rows(
-        [
-            row_fields(
-                profile(title, text[:STORY_PROFILE_CHARS], None if day is None else int(day))
-            )
-            for title, text, day in zip(titles, texts, published_days, strict=True)
-        ]
-    )
+    return ProfileRows(titles, texts, published_days, processes)
 
 
 def compute_features(
@@ -112,6 +100,7 @@ def compute_features(
     published_days: list[int | None],
     config: DedupConfig,
     titles: list[str | None] | None = None,
+    processes: int = 1,
 ) -> FeatureTable:
     """Features of a batch of cleaned texts, computed column-wise for the whole batch.
 
@@ -123,6 +112,8 @@ def compute_features(
         titles: the detected headlines (None each when absent or not given): with the
             texts and days, the input of each article's same-story profile
             (:func:`story_signals.profile`), computed when the story tier is enabled.
+        processes: compute the profiles in this many pool processes while this one
+            computes the rest (:class:`profile_pool.ProfileRows`); 1 computes them here.
 
     Returns:
         A :class:`FeatureTable` with one row per text, same order. Every row is
@@ -134,6 +125,7 @@ def compute_features(
     if titles is not None and len(titles) != len(texts):
         raise ValueError("titles and texts differ in length")
     docs = len(texts)
+    profiles = _story_profiles(texts, titles, published_days, config, processes)
     vocabulary = vocabulary_for(config.min_term_len, casefold=True)
     ids, stream_owner, columns = _stream(texts, vocabulary)
     types = columns["type"][ids]
@@ -187,7 +179,9 @@ def compute_features(
         bottom_k=_bottom_k_per_doc,
     )
     return FeatureTable(
-        story=_story_columns(texts, titles, published_days, config),
+        story=StoryColumns.from_rows(
+            profiles.result() if profiles is not None else [empty_row() for _ in texts]
+        ),
         content_hashes=list(content_hashes),
         published_days=np.array(
             [NO_DAY if d is None else int(d) for d in published_days], dtype=np.int64

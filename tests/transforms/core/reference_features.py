@@ -14,8 +14,8 @@ import numpy as np
 from newsingest.transforms.core import entities
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.feature_table import Features
-from newsingest.transforms.core.features import STORY_PROFILE_CHARS
 from newsingest.transforms.core.minhash import signatures
+from newsingest.transforms.core.profile_pool import PROFILE_CHARS
 from newsingest.transforms.core.stop_words import STOP_WORDS
 from newsingest.transforms.core.story_columns import empty_row, row_fields
 from newsingest.transforms.core.story_signals import profile
@@ -246,7 +246,7 @@ def reference_features(
                 lead_figures=lead_figures[: config.max_figures],
                 caseless=entities.is_caseless(text),
                 **(
-                    row_fields(profile(None, text[:STORY_PROFILE_CHARS], day))
+                    row_fields(profile(None, text[:PROFILE_CHARS], day))
                     if config.story_enabled
                     else empty_row()
                 ),

@@ -134,3 +134,15 @@ def test_concurrent_batches_share_the_vocabulary_safely():
     for chunk, table in zip(chunks, tables, strict=True):
         hashes = [content_hash(t) for t in chunk]
         assert list(table) == reference_features(chunk, hashes, [1] * len(chunk), config)
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_profiles_in_pool_processes_equal_the_reference(processes):
+    texts = _corpus()
+    days = [None if i % 7 == 0 else 19_000 + i % 5 for i in range(len(texts))]
+    hashes = [content_hash(t) for t in texts]
+    titles = [t.split("\n", 1)[0][:80] if i % 3 else None for i, t in enumerate(texts)]
+    config = DedupConfig()
+    pooled = compute_features(texts, hashes, days, config, titles, processes=processes)
+    assert list(pooled) == list(compute_features(texts, hashes, days, config, titles))
+    assert list(pooled) != list(compute_features(texts, hashes, days, config))
