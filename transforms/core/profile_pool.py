@@ -18,7 +18,10 @@ Guarantees:
 from __future__ import annotations
 
 import atexit
+import ctypes
 import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -33,6 +36,7 @@ __all__ = ["PROFILE_CHARS", "ProfileRows", "profile_rows"]
 # before that, and it bounds the time and memory of huge inputs.
 PROFILE_CHARS = 100_000
 
+_PR_SET_PDEATHSIG = 1
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
@@ -47,13 +51,27 @@ def profile_rows(
     ]
 
 
+def _die_with_parent() -> None:
+    """Pool initializer: the kernel kills this process when its parent dies (Linux), so a
+    killed run leaves no worker behind holding its output streams."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        os._exit(1)
+
+
 def _pool(processes: int) -> ProcessPoolExecutor:
     with _POOLS_LOCK:
         pool = _POOLS.get(processes)
         if pool is None:
             # spawn, not fork: the caller is a Beam worker with threads (gRPC, logging)
             context = multiprocessing.get_context("spawn")
-            pool = _POOLS[processes] = ProcessPoolExecutor(processes, mp_context=context)
+            pool = _POOLS[processes] = ProcessPoolExecutor(
+                processes, mp_context=context, initializer=_die_with_parent
+            )
         return pool
 
 
