@@ -21,6 +21,8 @@ Guarantees:
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -141,6 +143,7 @@ class ArticleProfile:
     templated: bool
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _key(norm: str) -> int:
     return xxhash.xxh3_64_intdigest(norm.encode("utf-8"), seed=_KEY_SEED)
 
@@ -176,6 +179,18 @@ def _caps_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _on_caps_lines(tokens: list[Token], caps: list[tuple[int, int]]) -> list[bool]:
+    """Whether each token starts inside one of the sorted, disjoint ``caps`` spans."""
+    if not caps:
+        return [False] * len(tokens)
+    lows = [low for low, _high in caps]
+    inside = []
+    for token in tokens:
+        index = bisect.bisect_right(lows, token.start) - 1
+        inside.append(index >= 0 and token.start < caps[index][1])
+    return inside
+
+
 def _is_cased(word: str) -> bool:
     return word.lower() != word.upper()
 
@@ -189,11 +204,11 @@ def _entity_terms(tokens: list[Token], text: str, lang: str, stops: frozenset) -
     (``zipf < NOUN_ENTITY_MAX_ZIPF``); in caseless scripts rare words and runs of
     single Han characters stand in.
     """
-    caps = _caps_spans(text)
-    in_caps = [any(lo <= t.start < hi for lo, hi in caps) for t in tokens]
+    in_caps = _on_caps_lines(tokens, _caps_spans(text))
     mid_capital = {
-        t.norm for t, c in zip(tokens, in_caps, strict=True) if not c and not t.initial
-        and t.kind == "word" and t.text[0].isupper()
+        t.norm
+        for t, c in zip(tokens, in_caps, strict=True)
+        if not c and not t.initial and t.kind == "word" and t.text[0].isupper()
     }
     terms: list[str] = []
     previous: str | None = None
@@ -210,8 +225,10 @@ def _entity_terms(tokens: list[Token], text: str, lang: str, stops: frozenset) -
             if not _is_cased(token.text):
                 if story_text.zipf(token.norm, lang) < CASELESS_ENTITY_MAX_ZIPF:
                     name = token.norm
-            elif not on_caps and token.text[0].isupper() and (
-                not token.initial or token.norm in mid_capital
+            elif (
+                not on_caps
+                and token.text[0].isupper()
+                and (not token.initial or token.norm in mid_capital)
             ):
                 noun_case = lang in NOUN_CAPITALISING and not token.text.isupper()
                 if not noun_case or story_text.zipf(token.norm, lang) < NOUN_ENTITY_MAX_ZIPF:
@@ -245,10 +262,9 @@ def is_templated(tokens: list[Token]) -> bool:
         return False
     numbers = sum(t.kind == "num" for t in tokens)
     short = sum(t.kind != "num" and len(t.text) <= _SHORT_LETTERS for t in tokens)
-    return (
-        numbers >= TEMPLATE_NUMBER_FRACTION * len(tokens)
-        and numbers + short >= TEMPLATE_SHORT_FRACTION * len(tokens)
-    )
+    return numbers >= TEMPLATE_NUMBER_FRACTION * len(
+        tokens
+    ) and numbers + short >= TEMPLATE_SHORT_FRACTION * len(tokens)
 
 
 def _shingles(norms: list[str]) -> np.ndarray:

@@ -3,7 +3,8 @@
 Everything here is a pure function of the text and of the pinned versions of the
 bundled resources, never of a batch:
 
-* **Language** from ``py3langid`` (its model ships in the wheel): :func:`detect_language`.
+* **Language** from ``py3langid`` (its model ships in the wheel), walked by numpy in
+  :mod:`language_id` with identical results: :func:`detect_language`.
 * **Tokens** with the ``regex`` module: runs of letters and marks (``\\p{L}\\p{M}``), number
   tokens (``1,234.5``: figures are never erased) and, for scripts written without spaces,
   ``jieba`` segmentation of Han text through ``wordfreq`` (Chinese) or character bigrams
@@ -28,10 +29,11 @@ import logging
 from importlib import metadata
 from typing import NamedTuple
 
-import py3langid
 import regex
 import simplemma
 import wordfreq
+
+from newsingest.transforms.core import language_id
 
 __all__ = [
     "RESOURCE_VERSIONS",
@@ -70,12 +72,19 @@ _SIMPLEMMA_LANGUAGES = frozenset(
 logging.getLogger("jieba").setLevel(logging.WARNING)
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+# Words are runs of letters and marks outside the no-space scripts: one set difference
+# (regex V1), three times faster than a look-ahead per character.
+_WORD_CHAR = rf"[[\p{{L}}\p{{M}}]--[{_NO_SPACE}]]"
 _TOKEN_RE = regex.compile(
     rf"(?P<num>\p{{Nd}}+(?:[.,]\p{{Nd}}+)*)"
     rf"|(?P<cjk>[{_NO_SPACE}]+)"
-    rf"|(?P<word>(?:(?![{_NO_SPACE}])[\p{{L}}\p{{M}}])+)"
+    rf"|(?P<word>{_WORD_CHAR}+)",
+    regex.V1,
 )
-_SENTENCE_END = regex.compile(r"[.!?;:\"«»„“”。！？]\s*$")
+# A word is sentence- or line-initial when one of these ends a sentence within the three
+# characters before it, followed only by white space, or when a line break is among them.
+_SENTENCE_END = regex.compile(r"[.!?;:\"«»„“”。！？]\s{0,2}")
+_INITIAL_REACH = 3
 
 RESOURCE_VERSIONS = {
     **{name: metadata.version(name) for name in ("wordfreq", "simplemma", "py3langid", "regex")},
@@ -107,7 +116,7 @@ def detect_language(text: str) -> str:
     sample = text[:_DETECT_CHARS]
     if not any(char.isalpha() for char in sample):
         return "und"
-    code, _score = py3langid.classify(sample)
+    code, _score = language_id.classify(sample)
     return code
 
 
@@ -124,6 +133,19 @@ def _segment(run: str, lang: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+def _initial_offsets(text: str) -> set[int]:
+    """Offsets whose three preceding characters hold a sentence end followed only by
+    white space, or a line break (one pass over the text, not one search per token)."""
+    offsets: set[int] = set()
+    for match in _SENTENCE_END.finditer(text):
+        offsets.update(range(match.start() + 1, match.end() + 1))
+    position = text.find("\n")
+    while position >= 0:
+        offsets.update(range(position + 1, position + 1 + _INITIAL_REACH))
+        position = text.find("\n", position + 1)
+    return offsets
+
+
 def tokenize(text: str, lang: str) -> list[Token]:
     """Tokens of ``text`` in order; deterministic, Unicode-aware, numbers kept.
 
@@ -131,11 +153,11 @@ def tokenize(text: str, lang: str) -> list[Token]:
         text: cleaned article text (title or body).
         lang: ISO 639-1 code from :func:`detect_language` (chooses segmentation).
     """
+    initials = _initial_offsets(text)
     tokens: list[Token] = []
     for match in _TOKEN_RE.finditer(text):
         start = match.start()
-        before = text[max(0, start - 3) : start]
-        initial = not tokens or bool(_SENTENCE_END.search(before)) or "\n" in before
+        initial = not tokens or start in initials
         kind = match.lastgroup
         value = match.group()
         if kind == "cjk":
