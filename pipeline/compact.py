@@ -38,7 +38,7 @@ from newsingest.pipeline.lock import DatasetLock, LockedError, verify_lease
 from newsingest.schemas import ARTICLES, DUPLICATES, INDEX, QUARANTINE
 from newsingest.transforms.core.crashpoints import crash_point
 from newsingest.transforms.core.file_selection import escape_glob
-from newsingest.transforms.write import write_parquet
+from newsingest.transforms.write import INDEX_ROW_GROUP_ROWS, ROW_GROUP_ROWS, write_parquet
 
 __all__ = ["compact", "main"]
 
@@ -88,10 +88,11 @@ def _merge(paths: list[str], kind: tuple, target: str, stamp: str, max_rows: int
     schema, sort_key = kind
     table = pa.concat_tables([_conform(_read(p), schema.arrow) for p in paths])
     table = table.sort_by(sort_key).replace_schema_metadata(schema.arrow.metadata)
+    group_rows = INDEX_ROW_GROUP_ROWS if schema is INDEX else ROW_GROUP_ROWS
     written = []
     for index, start in enumerate(range(0, max(table.num_rows, 1), max_rows)):
         path = f"{target}/part-{stamp}-{index:05d}.parquet"
-        write_parquet(path, table.slice(start, max_rows))
+        write_parquet(path, table.slice(start, max_rows), group_rows)
         written.append(path)
     merged_rows = sum(pq.ParquetFile(_open_local(p)).metadata.num_rows for p in written)
     if merged_rows != table.num_rows:

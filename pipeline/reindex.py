@@ -43,7 +43,7 @@ from newsingest.transforms.core.stories import Resolution
 from newsingest.transforms.core.text import strip_boilerplate
 from newsingest.transforms.index import index_table
 from newsingest.transforms.records import FeatureBatch
-from newsingest.transforms.write import write_parquet
+from newsingest.transforms.write import INDEX_ROW_GROUP_ROWS, write_parquet
 
 __all__ = ["main", "reindex"]
 
@@ -184,7 +184,7 @@ def reindex(root: str, config: DedupConfig) -> dict:
         removed = _removed_rows(root, config, _old_ranks(root))
         table = pa.concat_tables([*kept, removed]).sort_by("article_id")
         target = f"{staging}/_index"
-        write_parquet(f"{target}/part-{stamp}-00000.parquet", table)
+        write_parquet(f"{target}/part-{stamp}-00000.parquet", table, INDEX_ROW_GROUP_ROWS)
         write_json(f"{target}/_settings.json", index_settings(config))
         _swap(root, target, staging, stamp)
         delete_tree(staging)

@@ -23,6 +23,8 @@ from newsingest.transforms.records import ArticleBatch, FeatureBatch, quarantine
 from newsingest.transforms.timing import stage_timer
 
 __all__ = [
+    "INDEX_ROW_GROUP_ROWS",
+    "ROW_GROUP_ROWS",
     "WriteDataset",
     "WrittenFile",
     "NULL_PARTITION",
@@ -168,16 +170,20 @@ FOLDERS = {
 
 
 ROW_GROUP_ROWS = 65_536
+# The index reader (``transforms.prior``) reads the encoded features (~10 KB per row
+# with the story tier) of each row group that holds a candidate: small groups bound
+# that read and its memory to ~20 MB, and skip groups without a hit.
+INDEX_ROW_GROUP_ROWS = 2_048
 
 
-def write_parquet(path: str, table: pa.Table) -> None:
+def write_parquet(path: str, table: pa.Table, row_group_rows: int = ROW_GROUP_ROWS) -> None:
     """Writes ``table`` to ``path`` through Beam's FileSystems (local or remote).
 
-    zstd-compressed, row groups of at most ``ROW_GROUP_ROWS`` rows (bounded
+    zstd-compressed, row groups of at most ``row_group_rows`` rows (bounded
     memory for readers that scan group by group, like the index reader).
     """
     with FileSystems.create(path) as handle:
-        pq.write_table(table, handle, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        pq.write_table(table, handle, compression="zstd", row_group_size=row_group_rows)
 
 
 def write_table_files(
@@ -207,7 +213,11 @@ def write_table_files(
         part = table.slice(start, max_rows_per_file)
         shard_tag = "" if shard is None else f"s{shard:03d}-"
         relative = f"{folder}/part-{run_id}-{shard_tag}{index:05d}.parquet"
-        write_parquet(f"{root.rstrip('/')}/{relative}", part)
+        write_parquet(
+            f"{root.rstrip('/')}/{relative}",
+            part,
+            INDEX_ROW_GROUP_ROWS if table_name == "index" else ROW_GROUP_ROWS,
+        )
         crash_point("write")
         written.append(
             WrittenFile(
