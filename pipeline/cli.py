@@ -68,7 +68,7 @@ Any Apache Beam pipeline option is accepted as well, e.g. --runner=DataflowRunne
 FnApiRunner (Beam's DirectRunner engine) is used, with one worker:
 --direct_num_workers above 1 is refused (Beam's local runner loses elements
 across workers; see bench/beam_parallel_loss.py). It holds every collection in
-memory, so large inputs go through it in slices of --slice-files files (10,000),
+memory, so large inputs go through it in slices of --slice-files files (5,000),
 each committed as its own run <run-id>.<k>of<n>.
 """
 
