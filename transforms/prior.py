@@ -65,6 +65,16 @@ def _new_keys_by_shard(batch: FeatureBatch, num_shards: int) -> Iterator:
         yield shard, keys[shards == shard]
 
 
+def _in_sorted(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_unique)`` by binary search: the set is sorted once per
+    shard instead of once per row group."""
+    if not len(sorted_unique):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_unique, values)
+    at[at == len(sorted_unique)] = 0
+    return sorted_unique[at] == values
+
+
 def _hits_in_shard(element) -> Iterator:
     """Per index row group, the rows with a bucket key of a new article."""
     _, grouped = element
@@ -72,7 +82,7 @@ def _hits_in_shard(element) -> Iterator:
         return
     new = np.unique(np.concatenate(grouped["new"]))
     for location, values, rows in grouped["index"]:
-        hits = np.unique(rows[np.isin(values, new)])
+        hits = np.unique(rows[_in_sorted(values, new)])
         if len(hits):
             yield location, hits
 
