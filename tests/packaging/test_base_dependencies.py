@@ -16,7 +16,6 @@ from packaging.requirements import Requirement
 from tests.packaging.test_import_graph import _modules
 
 
-
 def _top_level_imports(path: str) -> set[str]:
     with open(path, encoding="utf-8") as handle:
         tree = ast.parse(handle.read(), path)

@@ -73,6 +73,7 @@ class Features:
     story_lead_figures: str
     story_token_count: int
     story_templated: bool
+    story_embedding: np.ndarray
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Features):

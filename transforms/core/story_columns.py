@@ -9,7 +9,8 @@ Layout per article: the six sparse vectors (:data:`VECTORS`, title empty when th
 none) as one run of uint64 keys and float32 weights with six lengths; the lemma masses
 (float32, aligned with the lemma keys); the shingles (uint64); figures (the multiset,
 sorted and joined by ``\\x1f``) and lead figures (the set, likewise); token count and
-the templated flag. The language is a string.
+the templated flag; the int8 embedding (:mod:`story_embedding`, empty when not computed).
+The language is a string.
 
 Guarantee: :meth:`StoryColumns.profile` returns the same profile for the same stored
 row on every worker and run. Weights are rounded to float32 once, at feature time
@@ -45,6 +46,7 @@ ROW_FIELDS = (
     "story_lead_figures",
     "story_token_count",
     "story_templated",
+    "story_embedding",
 )
 _EMPTY_VECTOR = SparseVector(np.empty(0, np.uint64), np.empty(0, np.float64))
 
@@ -75,6 +77,7 @@ def row_fields(article: ArticleProfile) -> dict:
         "story_lead_figures": _join(sorted(article.lead_figures)),
         "story_token_count": int(article.token_count),
         "story_templated": bool(article.templated),
+        "story_embedding": np.asarray(article.embedding, dtype=np.int8),
     }
 
 
@@ -92,6 +95,7 @@ def empty_row() -> dict:
         "story_lead_figures": "",
         "story_token_count": 0,
         "story_templated": False,
+        "story_embedding": np.empty(0, np.int8),
     }
 
 
@@ -118,6 +122,7 @@ def _profile_of(row: dict, day: int | None) -> ArticleProfile:
         day=day,
         token_count=int(row["story_token_count"]),
         templated=bool(row["story_templated"]),
+        embedding=row["story_embedding"],
     )
 
 
@@ -142,6 +147,8 @@ class StoryColumns:
     lead_figures: list[str]
     token_counts: np.ndarray
     templated: np.ndarray
+    embeddings: np.ndarray
+    embedding_offsets: np.ndarray
 
     def __len__(self) -> int:
         return len(self.langs)
@@ -149,7 +156,7 @@ class StoryColumns:
     def row(self, i: int) -> dict:
         """The ``Features.story_*`` fields of row ``i``."""
         v = self.vector_offsets[len(VECTORS) * i : len(VECTORS) * (i + 1) + 1]
-        m, s = self.mass_offsets, self.shingle_offsets
+        m, s, e = self.mass_offsets, self.shingle_offsets, self.embedding_offsets
         return {
             "story_lang": self.langs[i],
             "story_has_title": bool(self.has_title[i]),
@@ -162,6 +169,7 @@ class StoryColumns:
             "story_lead_figures": self.lead_figures[i],
             "story_token_count": int(self.token_counts[i]),
             "story_templated": bool(self.templated[i]),
+            "story_embedding": self.embeddings[e[i] : e[i + 1]],
         }
 
     def profile(self, i: int, day: int | None) -> ArticleProfile:
@@ -187,7 +195,7 @@ class StoryColumns:
             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
         ]
         lemma_keys = keys[bounds[_LEMMAS] - start : bounds[_LEMMAS + 1] - start]
-        m, s = self.mass_offsets, self.shingle_offsets
+        m, s, e = self.mass_offsets, self.shingle_offsets, self.embedding_offsets
         mass = dict(zip(lemma_keys, self.mass[m[i] : m[i + 1]].tolist(), strict=True))
         figures = tuple(_split(self.figures[i]))
         return Comparable(
@@ -207,6 +215,7 @@ class StoryColumns:
             day=day,
             token_count=int(self.token_counts[i]),
             templated=bool(self.templated[i]),
+            embedding=self.embeddings[e[i] : e[i + 1]].tobytes(),
         )
 
     def take(self, rows: np.ndarray) -> StoryColumns:
@@ -218,6 +227,7 @@ class StoryColumns:
         weights, _ = take_ragged(self.vector_weights, self.vector_offsets, segments)
         mass, mass_offsets = take_ragged(self.mass, self.mass_offsets, rows)
         shingles, shingle_offsets = take_ragged(self.shingles, self.shingle_offsets, rows)
+        embeddings, embedding_offsets = take_ragged(self.embeddings, self.embedding_offsets, rows)
         picked = rows.tolist()
         return StoryColumns(
             langs=[self.langs[i] for i in picked],
@@ -233,6 +243,8 @@ class StoryColumns:
             lead_figures=[self.lead_figures[i] for i in picked],
             token_counts=self.token_counts[rows],
             templated=self.templated[rows],
+            embeddings=embeddings,
+            embedding_offsets=embedding_offsets,
         )
 
     @staticmethod
@@ -261,6 +273,8 @@ class StoryColumns:
             lead_figures=[x for p in parts for x in p.lead_figures],
             token_counts=flat("token_counts"),
             templated=flat("templated"),
+            embeddings=flat("embeddings"),
+            embedding_offsets=offsets("embedding_offsets"),
         )
 
     @staticmethod
@@ -290,4 +304,8 @@ class StoryColumns:
             lead_figures=[r["story_lead_figures"] for r in rows],
             token_counts=np.array([r["story_token_count"] for r in rows], dtype=np.int64),
             templated=np.array([r["story_templated"] for r in rows], dtype=bool),
+            embeddings=flat("story_embedding", np.int8),
+            embedding_offsets=offsets_of(
+                np.array([len(r["story_embedding"]) for r in rows], np.int64)
+            ),
         )

@@ -31,7 +31,7 @@ from importlib import resources
 
 import numpy as np
 
-from newsingest.transforms.core import story_text
+from newsingest.transforms.core import story_embedding, story_text
 from newsingest.transforms.core.story_signals import (
     SIGNAL_NAMES,
     ArticleProfile,
@@ -63,6 +63,7 @@ HINGED = (
     "cos_lemma",
     "cos_entity",
     "cos_head_entity",
+    "cos_embedding",
     "head_entity_novelty",
     "lemma_containment",
     "shingle_containment",
@@ -118,7 +119,11 @@ def model_version(payload: dict) -> str:
     """sha256 (hex, 16 chars) of the model content without its ``version`` field."""
     body = {key: value for key, value in payload.items() if key != "version"}
     blob = json.dumps(
-        {"model": body, "resources": story_text.RESOURCE_VERSIONS}, sort_keys=True
+        {
+            "model": body,
+            "resources": {**story_text.RESOURCE_VERSIONS, **story_embedding.RESOURCE_VERSION},
+        },
+        sort_keys=True,
     ).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]
 

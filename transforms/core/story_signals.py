@@ -3,15 +3,17 @@
 After Miranda et al., "Multilingual Clustering of Streaming News" (EMNLP 2018): an
 article is a set of rarity-weighted (TF-IDF-like) sparse sub-vectors - title, head
 (title plus lead), whole text, lemmas and named entities - plus its figures, word
-shingles and day; a pair is described by the cosines of matching sub-vectors, a
-containment of one in the other (shorter and longer cuts), figure agreement and a
-length ratio (:data:`SIGNAL_NAMES`). :mod:`story_model` turns the signals
+shingles, day and a multilingual sentence embedding of its opening
+(:mod:`story_embedding`); a pair is described by the cosines of matching sub-vectors and
+of the embeddings, a containment of one in the other (shorter and longer cuts), figure
+agreement and a length ratio (:data:`SIGNAL_NAMES`). :mod:`story_model` turns the signals
 into a merge decision with learned weights, gated by :func:`days_apart`.
 
 Guarantees:
   * A profile is a pure function of (title, body, day): weights come from
     ``wordfreq`` (see :mod:`story_text`), never from the batch; keys are seeded
-    xxhash values, so profiles can be stored and compared across runs and workers.
+    xxhash values, so profiles can be stored and compared across runs and workers
+    (the embedding's guarantee is :mod:`story_embedding`'s).
   * :func:`pair_signals` is symmetric: ``pair_signals(a, b) == pair_signals(b, a)``,
     and a pure function of the two articles: every sum is exactly rounded
     (:func:`math.fsum`), so no batch, worker, summation order or Python version
@@ -30,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from newsingest.transforms.core import story_text
+from newsingest.transforms.core import story_embedding, story_text
+from newsingest.transforms.core.story_embedding import embedding_cosine
 from newsingest.transforms.core.story_text import Token
 
 __all__ = [
@@ -75,6 +78,7 @@ SIGNAL_NAMES = (
     "cos_lemma",
     "cos_entity",
     "cos_head_entity",
+    "cos_embedding",
     "head_entity_novelty",
     "lemma_containment",
     "shingle_containment",
@@ -125,6 +129,8 @@ class ArticleProfile:
         day: days since 1970-01-01, or None when unknown.
         token_count: tokens of title plus body.
         templated: mostly numbers and short words (earnings / dividend tables).
+        embedding: int8 multilingual sentence embedding of the opening
+            (:func:`story_embedding.embed`; empty when not computed).
     """
 
     lang: str
@@ -141,6 +147,7 @@ class ArticleProfile:
     day: int | None
     token_count: int
     templated: bool
+    embedding: np.ndarray
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -292,6 +299,7 @@ def profile(
     body = _strip_sign_off(body)
     title = title.strip() if title and title.strip() else None
     full = f"{title}\n\n{body}" if title else body
+    embedding = story_embedding.embed(full)
     lang = lang or story_text.detect_language(full)
     stops = story_text.stop_words(lang)
     title_tokens = story_text.tokenize(title, lang) if title else []
@@ -333,6 +341,7 @@ def profile(
         day=day,
         token_count=len(tokens),
         templated=is_templated(body_tokens),
+        embedding=embedding,
     )
 
 
@@ -343,7 +352,8 @@ class Comparable:
     Built once per article (:func:`comparable`, or straight from stored columns by
     ``StoryColumns.comparable``) so that scoring many pairs of one article never
     rebuilds it. Vectors map key -> normalised weight; ``mass`` maps lemma key -> rarity
-    mass; ``figures`` is the sorted multiset of number tokens.
+    mass; ``figures`` is the sorted multiset of number tokens; ``embedding`` is the int8
+    embedding's bytes.
     """
 
     has_title: bool
@@ -362,6 +372,7 @@ class Comparable:
     day: int | None
     token_count: int
     templated: bool
+    embedding: bytes
 
 
 def _as_dict(vector: SparseVector | None) -> dict[int, float]:
@@ -393,6 +404,7 @@ def comparable(article: ArticleProfile | Comparable) -> Comparable:
         day=article.day,
         token_count=article.token_count,
         templated=article.templated,
+        embedding=np.asarray(article.embedding, dtype=np.int8).tobytes(),
     )
 
 
@@ -456,6 +468,9 @@ def compare(a: Comparable, b: Comparable) -> list[float]:
         _dot(a.lemmas, b.lemmas),
         _dot(a.entities, b.entities),
         _dot(a.head_entities, b.head_entities),
+        embedding_cosine(
+            np.frombuffer(a.embedding, np.int8), np.frombuffer(b.embedding, np.int8)
+        ),
         max(_novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)),
         _containment(a, b),
         shared_shingles / smaller if smaller else 0.0,

@@ -54,6 +54,13 @@ def _jaccard(a, b) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
+def _embedding_cos(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of two int8 embeddings in float64 numpy (0.0 when either is zero)."""
+    x, y = a.astype(np.float64), b.astype(np.float64)
+    norms = np.linalg.norm(x) * np.linalg.norm(y)
+    return float(x @ y / norms) if norms else 0.0
+
+
 def oracle_signals(a: ArticleProfile, b: ArticleProfile) -> dict[str, float]:
     """The signals by their definitions (numpy, no shared code with ``compare``)."""
     shared = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
@@ -74,6 +81,7 @@ def oracle_signals(a: ArticleProfile, b: ArticleProfile) -> dict[str, float]:
         "cos_lemma": _cos(a.lemmas, b.lemmas),
         "cos_entity": _cos(a.entities, b.entities),
         "cos_head_entity": _cos(a.head_entities, b.head_entities),
+        "cos_embedding": _embedding_cos(a.embedding, b.embedding),
         "head_entity_novelty": max(
             _novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)
         ),

