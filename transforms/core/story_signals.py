@@ -68,6 +68,7 @@ _CAPS_LINE_LETTERS = 8
 _CAPS_LINE_SHARE = 0.8
 _SIGN_OFF_CHARS = 12
 _KEY_SEED = 0x57
+_NO_EMBEDDING = np.empty(0, np.int8)
 
 
 SIGNAL_NAMES = (
@@ -130,7 +131,8 @@ class ArticleProfile:
         token_count: tokens of title plus body.
         templated: mostly numbers and short words (earnings / dividend tables).
         embedding: int8 multilingual sentence embedding of the opening
-            (:func:`story_embedding.embed`; empty when not computed).
+            (:func:`story_embedding.embed`); empty for a templated item and when not
+            computed (its cosine with anything is then 0.0).
     """
 
     lang: str
@@ -299,7 +301,6 @@ def profile(
     body = _strip_sign_off(body)
     title = title.strip() if title and title.strip() else None
     full = f"{title}\n\n{body}" if title else body
-    embedding = story_embedding.embed(full)
     lang = lang or story_text.detect_language(full)
     stops = story_text.stop_words(lang)
     title_tokens = story_text.tokenize(title, lang) if title else []
@@ -324,6 +325,8 @@ def profile(
     numbers = [t.norm for t in tokens if t.kind == "num"]
     head_numbers = [t.norm for t in title_tokens + body_tokens[:HEAD_TOKENS] if t.kind == "num"]
     mass = _weighted(lemmas, lang, lemma_rarity)
+    # A templated item never enters the story bands (eligibility), so it is not embedded.
+    templated = is_templated(body_tokens)
     return ArticleProfile(
         lang=lang,
         title=SparseVector.from_counts(_weighted(content(title_tokens), lang, rarity))
@@ -340,8 +343,8 @@ def profile(
         lead_figures=frozenset(head_numbers[:LEAD_FIGURES]),
         day=day,
         token_count=len(tokens),
-        templated=is_templated(body_tokens),
-        embedding=embedding,
+        templated=templated,
+        embedding=_NO_EMBEDDING if templated else story_embedding.embed(full),
     )
 
 

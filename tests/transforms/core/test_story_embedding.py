@@ -11,6 +11,7 @@ from newsingest.transforms.core.story_embedding import (
     embed,
     embedding_cosine,
 )
+from newsingest.transforms.core.story_signals import profile
 
 RATES = {
     "en": "The central bank raised interest rates by half a point to fight inflation.",
@@ -63,3 +64,18 @@ def test_a_translation_is_closer_than_another_story_in_english(lang):
     assert embedding_cosine(english, embed(RATES[lang])) > embedding_cosine(
         english, embed(FOOTBALL)
     ) + 0.2
+
+
+def test_vectors_are_read_only_and_a_repeated_opening_is_encoded_once():
+    first = embed(RATES["de"])
+    assert not first.flags.writeable
+    assert embed(RATES["de"]) is first
+
+
+def test_a_templated_item_is_not_embedded_and_compares_as_zero():
+    table = "Shr 1.25 dlrs vs 1.10 dlrs\nNet 12.5 mln vs 11.0 mln\nRevs 98.1 mln vs 90.2 mln\n"
+    item = profile("ACME CORP 1ST QTR NET", table * 3, None)
+    prose = profile("Rates", RATES["en"], None)
+    assert item.templated and len(item.embedding) == 0
+    assert len(prose.embedding) == DIMENSIONS
+    assert embedding_cosine(item.embedding, prose.embedding) == 0.0
