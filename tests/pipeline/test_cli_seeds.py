@@ -52,7 +52,7 @@ def test_seeds_as_the_shipped_model_decides(seeds_dir, tmp_path):
 
 def test_seed_on_another_event_starts_its_own_story(seeds_dir, tmp_path):
     """004 (the embassy condolence visit, same cast, 3 days earlier) is another event: the
-    grouping model scores it 0.78 with 000 and 0.50 with 001, below its 0.785 threshold.
+    grouping model scores it 0.78 with 000 and 0.50 with 001, below its 0.786 threshold.
     (It linked 004 to the Naryshkin story before the embedding signal.)"""
     out = tmp_path / "out"
     assert run_cli("--input", str(seeds_dir), "--output", str(out)) == 0

@@ -35,6 +35,9 @@ __all__ = ["PROFILE_CHARS", "ProfileRows", "profile_rows"]
 # A profile reads at most this many characters of a text: a news story is told well
 # before that, and it bounds the time and memory of huge inputs.
 PROFILE_CHARS = 100_000
+# A batch is cut into parts of at least this many texts: a small batch goes to one pool
+# process, so a small run starts (and loads the embedding model in) one process, not all.
+MIN_PART_TEXTS = 64
 
 _PR_SET_PDEATHSIG = 1
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -94,8 +97,9 @@ def _shutdown_pools() -> None:
 class ProfileRows:
     """The profiles of one batch, started now and collected by :meth:`result`.
 
-    With ``processes`` > 1 the batch is cut into ``processes`` consecutive parts,
-    each computed in a pool process; otherwise :meth:`result` computes them here.
+    With ``processes`` > 1 the batch is cut into at most ``processes`` consecutive parts
+    of at least :data:`MIN_PART_TEXTS` texts (one part for a small batch), each computed
+    in a pool process; otherwise :meth:`result` computes them here.
     """
 
     def __init__(
@@ -110,9 +114,10 @@ class ProfileRows:
         self._args = (list(titles), list(texts), list(days))
         self._processes = processes
         self._futures: list[Future] = []
+        parts = min(processes, -(-len(texts) // MIN_PART_TEXTS))
         if processes > 1 and len(texts) > 1:
             self._pool = _pool(processes)
-            step = -(-len(texts) // processes)
+            step = -(-len(texts) // parts)
             self._futures = [
                 self._pool.submit(profile_rows, *(c[start : start + step] for c in self._args))
                 for start in range(0, len(texts), step)

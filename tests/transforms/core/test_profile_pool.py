@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from newsingest.transforms.core.profile_pool import ProfileRows, profile_rows
+from newsingest.transforms.core.profile_pool import MIN_PART_TEXTS, ProfileRows, profile_rows
 
 TITLES = [None, "Naryshkin arrives in Pyongyang", None, "Tram strike", None]
 TEXTS = [
@@ -36,6 +36,17 @@ def test_pool_rows_equal_in_process_rows_in_input_order():
     reversed_rows = ProfileRows(TITLES[::-1], TEXTS[::-1], DAYS[::-1], processes=2).result()
     assert _same(reversed_rows[::-1], expected)
     assert [r["story_lang"] for r in expected][:4] == ["en", "en", "zh", "de"]
+
+
+def test_a_large_batch_is_split_over_the_processes_and_a_small_one_is_not():
+    many = (TITLES * (2 * MIN_PART_TEXTS // len(TITLES) + 1))[: 2 * MIN_PART_TEXTS]
+    texts = [f"{TEXTS[i % len(TEXTS)]} Item {i}." for i in range(len(many))]
+    days = [DAYS[i % len(DAYS)] for i in range(len(many))]
+    large = ProfileRows(many, texts, days, processes=2)
+    small = ProfileRows(TITLES, TEXTS, DAYS, processes=2)
+    assert (len(large._futures), len(small._futures)) == (2, 1)
+    assert _same(large.result(), profile_rows(many, texts, days))
+    assert _same(small.result(), profile_rows(TITLES, TEXTS, DAYS))
 
 
 def test_one_process_or_one_article_starts_no_process():
