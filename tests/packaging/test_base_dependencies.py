@@ -28,34 +28,22 @@ def _top_level_imports(path: str) -> set[str]:
     return names
 
 
-def _base_requirements() -> set[str]:
-    requires = importlib.metadata.requires("newsingest") or []
-    base = set()
-    for line in requires:
+def _normalised(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def _unconditional_requirements(distribution: str) -> set[str]:
+    """Names a distribution requires without any extra (markers evaluated here)."""
+    names = set()
+    for line in importlib.metadata.requires(distribution) or []:
         requirement = Requirement(line)
         if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-            base.add(requirement.name.lower().replace("_", "-"))
-    return base
+            names.add(_normalised(requirement.name))
+    return names
 
 
-def test_every_imported_distribution_is_a_base_dependency():
-    distributions = importlib.metadata.packages_distributions()
-    base = _base_requirements()
-    missing = {}
-    for name, path in _modules().items():
-        for top in _top_level_imports(path):
-            if top in sys.stdlib_module_names or top in {"newsingest", "__future__"}:
-                continue
-            owners = {d.lower().replace("_", "-") for d in distributions.get(top, [])}
-            if not owners:
-                pytest.fail(f"{name} imports {top!r}, which no installed distribution provides")
-            if not owners & base and not owners & _transitive(base):
-                missing.setdefault(top, set()).add(name)
-    assert not missing, f"imported but not base dependencies: {missing}"
-
-
-def _transitive(base: set[str]) -> set[str]:
-    """Distributions that the base dependencies pull in themselves (e.g. Beam's grpc)."""
+def _with_dependencies(base: set[str]) -> set[str]:
+    """``base`` and what it pulls in itself (e.g. Beam's grpc), transitively."""
     seen, todo = set(), list(base)
     while todo:
         name = todo.pop()
@@ -63,11 +51,23 @@ def _transitive(base: set[str]) -> set[str]:
             continue
         seen.add(name)
         try:
-            requires = importlib.metadata.requires(name) or []
+            todo.extend(_unconditional_requirements(name))
         except importlib.metadata.PackageNotFoundError:
             continue
-        for line in requires:
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name.lower().replace("_", "-"))
     return seen
+
+
+def test_every_imported_distribution_is_a_base_dependency():
+    distributions = importlib.metadata.packages_distributions()
+    installed_without_extras = _with_dependencies(_unconditional_requirements("newsingest"))
+    missing = {}
+    for name, path in _modules().items():
+        for top in _top_level_imports(path):
+            if top in sys.stdlib_module_names or top in {"newsingest", "__future__"}:
+                continue
+            owners = {_normalised(d) for d in distributions.get(top, [])}
+            if not owners:
+                pytest.fail(f"{name} imports {top!r}, which no installed distribution provides")
+            if not owners & installed_without_extras:
+                missing.setdefault(top, set()).add(name)
+    assert not missing, f"imported but not base dependencies: {missing}"

@@ -12,9 +12,12 @@ computed the same way. :func:`feature_version` hashes everything that shapes the
 * the versions of what features are computed with: the Unicode database (casefolding,
   NFKC, character classes) and the major versions of numpy (permutation draws) and
   xxhash;
-* the same-story model's ``version`` (:mod:`story_model`: its weights and the versions
-  of its word lists, tokeniser and language model): a model change means new stored
-  profiles and story band keys, so ``newsingest reindex``.
+* what the text libraries do (:func:`resource_fingerprint.resource_fingerprint`: the
+  content of wordfreq, jieba, simplemma, py3langid and the encoder, and the behaviour of
+  ``regex`` on multilingual probes), not their release numbers;
+* the same-story model's ``version`` (:mod:`story_model`: its weights and analysis
+  constants): a model change means new stored profiles and story band keys, so
+  ``newsingest reindex``.
 
 Thresholds that only decide are not part of it: they can change between runs.
 """
@@ -25,11 +28,11 @@ import unicodedata
 
 import numpy as np
 import orjson
-import regex
 import xxhash
 
 from newsingest.transforms.core import entities, feature_codec, tokens
 from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.resource_fingerprint import resource_fingerprint
 from newsingest.transforms.core.stop_words import STOP_WORDS
 from newsingest.transforms.core.story_model import load_model
 
@@ -63,8 +66,8 @@ def feature_identity(config: DedupConfig) -> dict:
             "unicode": unicodedata.unidata_version,
             "numpy": _major(np.__version__),
             "xxhash": _major(xxhash.VERSION),
-            "regex": regex.__version__,
         },
+        "resources": resource_fingerprint(),
     }
 
 

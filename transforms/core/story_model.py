@@ -9,8 +9,11 @@ similarity signals at :data:`HINGE_KNOTS`: a piecewise-linear additive model,
 as ``story_model.json`` in this
 package. The file carries the signal names it was trained on, the standardisation,
 the weights and threshold of both decisions and a ``version``: the sha256 of its own
-content plus :data:`story_text.RESOURCE_VERSIONS`, meant to be part of the index's
-feature version (a change of weights, word lists or tokeniser means new features).
+content plus the analysis constants it was trained with
+(:data:`story_text.ANALYSIS_SETTINGS`, :data:`story_embedding.ANALYSIS_SETTINGS`), part
+of the index's feature version (new weights mean new features). Library releases are
+not in it: what the libraries do enters the feature version through
+:mod:`resource_fingerprint`, so a library upgrade never stops the model loading.
 
 Hard rules on top of the score: a templated item (earnings or dividend table) never
 merges with an article whose figures differ, and two dated articles more than
@@ -116,12 +119,13 @@ def basis(signals: Sequence[float]) -> list[float]:
 
 
 def model_version(payload: dict) -> str:
-    """sha256 (hex, 16 chars) of the model content without its ``version`` field."""
+    """sha256 (hex, 16 chars) of the model content without its ``version`` field, and of
+    the analysis constants it was trained with."""
     body = {key: value for key, value in payload.items() if key != "version"}
     blob = json.dumps(
         {
             "model": body,
-            "resources": {**story_text.RESOURCE_VERSIONS, **story_embedding.RESOURCE_VERSION},
+            "analysis": {**story_text.ANALYSIS_SETTINGS, **story_embedding.ANALYSIS_SETTINGS},
         },
         sort_keys=True,
     ).encode("utf-8")
@@ -200,7 +204,8 @@ class StoryModel:
     def from_payload(cls, payload: dict) -> StoryModel:
         """Builds a model from its JSON payload; raises ``ValueError`` when it does not fit."""
         if tuple(payload.get("signals", ())) != SIGNAL_NAMES or payload.get("basis") != {
-            "hinged": list(HINGED), "knots": list(HINGE_KNOTS)
+            "hinged": list(HINGED),
+            "knots": list(HINGE_KNOTS),
         }:
             raise ValueError("story model was trained on another signal basis")
         version = model_version(payload)

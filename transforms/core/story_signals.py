@@ -27,13 +27,13 @@ import bisect
 import functools
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import xxhash
 
 from newsingest.transforms.core import story_embedding, story_text
-from newsingest.transforms.core.story_embedding import embedding_cosine
+from newsingest.transforms.core.story_embedding import Prepared, prepare, prepared_cosine
 from newsingest.transforms.core.story_text import Token
 
 __all__ = [
@@ -356,7 +356,8 @@ class Comparable:
     ``StoryColumns.comparable``) so that scoring many pairs of one article never
     rebuilds it. Vectors map key -> normalised weight; ``mass`` maps lemma key -> rarity
     mass; ``figures`` is the sorted multiset of number tokens; ``embedding`` is the int8
-    embedding's bytes.
+    embedding's bytes (equality compares those), ``embedding_form`` its prepared int64
+    form, derived once here for the many cosines of one article.
     """
 
     has_title: bool
@@ -376,6 +377,11 @@ class Comparable:
     token_count: int
     templated: bool
     embedding: bytes
+    embedding_form: Prepared = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        form = prepare(np.frombuffer(self.embedding, np.int8))
+        object.__setattr__(self, "embedding_form", form)
 
 
 def _as_dict(vector: SparseVector | None) -> dict[int, float]:
@@ -471,9 +477,7 @@ def compare(a: Comparable, b: Comparable) -> list[float]:
         _dot(a.lemmas, b.lemmas),
         _dot(a.entities, b.entities),
         _dot(a.head_entities, b.head_entities),
-        embedding_cosine(
-            np.frombuffer(a.embedding, np.int8), np.frombuffer(b.embedding, np.int8)
-        ),
+        prepared_cosine(a.embedding_form, b.embedding_form),
         max(_novelty(a.head_entities, b.entities), _novelty(b.head_entities, a.entities)),
         _containment(a, b),
         shared_shingles / smaller if smaller else 0.0,

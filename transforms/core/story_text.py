@@ -1,7 +1,8 @@
 """Language-aware text analysis for the same-story tier (Beam-free, offline).
 
-Everything here is a pure function of the text and of the pinned versions of the
-bundled resources, never of a batch:
+Everything here is a pure function of the text and of the installed resources, never
+of a batch (what the resources do is part of the index's feature version:
+:mod:`resource_fingerprint`):
 
 * **Language** from ``py3langid`` (its model ships in the wheel), walked by numpy in
   :mod:`language_id` with identical results: :func:`detect_language`.
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from importlib import metadata
 from typing import NamedTuple
 
 import regex
@@ -36,7 +36,7 @@ import wordfreq
 from newsingest.transforms.core import language_id
 
 __all__ = [
-    "RESOURCE_VERSIONS",
+    "ANALYSIS_SETTINGS",
     "STOP_WORD_COUNT",
     "ZIPF_CEILING",
     "Token",
@@ -86,11 +86,8 @@ _TOKEN_RE = regex.compile(
 _SENTENCE_END = regex.compile(r"[.!?;:\"«»„“”。！？]\s{0,2}")
 _INITIAL_REACH = 3
 
-RESOURCE_VERSIONS = {
-    **{name: metadata.version(name) for name in ("wordfreq", "simplemma", "py3langid", "regex")},
-    "zipf_ceiling": ZIPF_CEILING,
-    "stop_word_count": STOP_WORD_COUNT,
-}
+# The constants of this module a trained model depends on (hashed into its version).
+ANALYSIS_SETTINGS = {"zipf_ceiling": ZIPF_CEILING, "stop_word_count": STOP_WORD_COUNT}
 
 
 class Token(NamedTuple):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -10,8 +12,10 @@ from newsingest.transforms.core.story_embedding import (
     EMBED_CHARS,
     embed,
     embedding_cosine,
+    prepare,
+    prepared_cosine,
 )
-from newsingest.transforms.core.story_signals import profile
+from newsingest.transforms.core.story_signals import comparable, profile
 
 RATES = {
     "en": "The central bank raised interest rates by half a point to fight inflation.",
@@ -79,3 +83,21 @@ def test_a_templated_item_is_not_embedded_and_compares_as_zero():
     assert item.templated and len(item.embedding) == 0
     assert len(prose.embedding) == DIMENSIONS
     assert embedding_cosine(item.embedding, prose.embedding) == 0.0
+
+
+def test_prepared_cosine_equals_the_stored_cosine_bit_for_bit():
+    rng = np.random.default_rng(7)
+    vectors = [rng.integers(-127, 128, DIMENSIONS).astype(np.int8) for _ in range(20)]
+    vectors += [np.zeros(DIMENSIONS, np.int8), np.empty(0, np.int8)]
+    for a in vectors:
+        for b in vectors:
+            assert prepared_cosine(prepare(a), prepare(b)) == embedding_cosine(a, b)
+
+
+def test_a_comparable_prepares_its_embedding_once_and_compares_by_the_stored_bytes():
+    article = comparable(profile("Rates rise", RATES["en"], day=1))
+    values = np.frombuffer(article.embedding, np.int8).astype(np.int64)
+    assert article.embedding_form.norm2 == int(values @ values) > 0
+    copy = pickle.loads(pickle.dumps(article))
+    assert copy == article
+    assert prepared_cosine(copy.embedding_form, article.embedding_form) == 1.0

@@ -101,7 +101,3 @@ def test_lemmas_of_inflected_languages(word, lang, expected):
 def test_lemma_falls_back_to_the_word():
     assert story_text.lemma("北京", "zh") == "北京"
     assert story_text.lemma("1987", "en") == "1987"
-
-
-def test_resource_versions_name_every_pinned_resource():
-    assert {"wordfreq", "simplemma", "py3langid", "regex"} <= set(story_text.RESOURCE_VERSIONS)
