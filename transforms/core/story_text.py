@@ -29,6 +29,7 @@ import functools
 import logging
 from typing import NamedTuple
 
+import jieba
 import regex
 import simplemma
 import wordfreq
@@ -69,7 +70,9 @@ _SIMPLEMMA_LANGUAGES = frozenset(
     simplemma.strategies.dictionaries.dictionary_factory.SUPPORTED_LANGUAGES
 )
 
-logging.getLogger("jieba").setLevel(logging.WARNING)
+# jieba sets its own logger to DEBUG when first imported (wordfreq imports it lazily):
+# imported here first, then quieted, so loading its dictionary never writes to stderr.
+jieba.setLogLevel(logging.WARNING)
 
 _NO_SPACE = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 # Words are runs of letters and marks outside the no-space scripts: one set difference
