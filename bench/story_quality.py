@@ -18,10 +18,11 @@ Reports, as JSON and a printed table:
   share a candidate bucket (each member paired with its next 20 in the bucket): merged
   by the shipped model (must be 0), and how many the score alone, without the
   templated veto, would merge.
-* **Candidate recall** of :mod:`story_candidates` bands: share of same-story pairs
-  sharing a bucket, share of negative pairs doing so, and bucket load on the Reuters half
-  (non-templated articles: sum over buckets of member pairs, an upper bound of distinct
-  candidate pairs, as a share of all pairs).
+* **Candidate recall** of :mod:`story_candidates` bands (lexical and embedding bands,
+  as the pipeline's default configuration; and lexical bands alone, for comparison):
+  share of same-story pairs sharing a bucket, share of negative pairs doing so, and
+  bucket load on the Reuters half (non-templated articles: sum over buckets of member
+  pairs, an upper bound of distinct candidate pairs, as a share of all pairs).
 * **Costs**: median per-article profile time, median per-pair signal plus score time.
 """
 
@@ -49,21 +50,42 @@ from bench.story_data import (
     semeval_pairs,
 )
 from bench.story_train import WINDOW_DAYS, probabilities, train, training_rows
-from newsingest.transforms.core.story_candidates import band_keys
+from newsingest.transforms.core.dedup_config import DedupConfig
+from newsingest.transforms.core.story_candidates import band_keys, embedding_band_keys
+from newsingest.transforms.core.story_embedding import DIMENSIONS
 from newsingest.transforms.core.story_model import load_model
-from newsingest.transforms.core.story_signals import days_apart, pair_signals
+from newsingest.transforms.core.story_signals import (
+    ArticleProfile,
+    comparable,
+    days_apart,
+    pair_signals,
+    too_little_evidence,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "story-quality.json"
 FOLDS = 5
 TARGET_LANGUAGES = ("en", "ar", "de", "es", "fr", "it", "pl", "ru", "tr", "zh")
 _BUCKET_WINDOW = 20
+_EMBEDDING_BANDS = DedupConfig().story_embedding_bands
 
 
 def _vetoed(pair: Pair) -> bool:
     days = days_apart(pair.a, pair.b)
-    return ((pair.a.templated or pair.b.templated) and pair.a.figures != pair.b.figures) or (
-        days is not None and days > WINDOW_DAYS
+    return (
+        ((pair.a.templated or pair.b.templated) and pair.a.figures != pair.b.figures)
+        or (days is not None and days > WINDOW_DAYS)
+        or too_little_evidence(comparable(pair.a), comparable(pair.b))
     )
+
+
+def story_keys(article: ArticleProfile, embedding_bands: int = _EMBEDDING_BANDS) -> np.ndarray:
+    """The article's lexical story band keys and, when it has an embedding, its
+    embedding band keys (no date tiles: the labelled pairs are within the window)."""
+    lexical = band_keys(article)
+    embedding = np.asarray(article.embedding, dtype=np.int8)
+    if not embedding_bands or len(embedding) != DIMENSIONS or not embedding.any():
+        return lexical
+    return np.concatenate((lexical, embedding_band_keys(embedding[None, :], embedding_bands)[0]))
 
 
 def cv_decisions(pairs: Sequence[Pair], folds: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -159,7 +181,7 @@ def reuters_corpus_checks(limit: int) -> dict:
         start = time.perf_counter()
         profiles.append(profile_raw(reuters_file_text(story)))
         seconds.append(time.perf_counter() - start)
-    keys = [band_keys(p) for p in profiles]
+    keys = [story_keys(p) for p in profiles]
     buckets = _buckets(keys)
     candidate_pairs: set[tuple[int, int]] = set()
     for members in buckets.values():
@@ -197,15 +219,16 @@ def reuters_corpus_checks(limit: int) -> dict:
     }
 
 
-def _share_bucket(pair: Pair) -> bool:
-    return bool(np.intersect1d(band_keys(pair.a), band_keys(pair.b)).size)
+def _share_bucket(pair: Pair, embedding_bands: int = _EMBEDDING_BANDS) -> bool:
+    keys_a = story_keys(pair.a, embedding_bands)
+    return bool(np.intersect1d(keys_a, story_keys(pair.b, embedding_bands)).size)
 
 
-def candidate_recall(pairs: Sequence[Pair]) -> dict:
+def candidate_recall(pairs: Sequence[Pair], embedding_bands: int = _EMBEDDING_BANDS) -> dict:
     """Share of pairs per family whose articles share a story band key."""
     cells: dict[str, list[bool]] = defaultdict(list)
     for pair in pairs:
-        shared = _share_bucket(pair)
+        shared = _share_bucket(pair, embedding_bands)
         if pair.source == "reuters":
             cells[pair.family].append(shared)
         else:
@@ -269,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seeds": seeds_check(),
         "reuters_corpus": None if args.skip_corpus else reuters_corpus_checks(args.reuters_limit),
         "candidate_recall": candidate_recall(pairs),
+        "candidate_recall_lexical_bands_only": candidate_recall(pairs, 0),
         "costs": pair_costs(pairs),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.eligibility import story_eligible_rows
 from newsingest.transforms.core.feature_table import NO_DAY, Features, FeatureTable
 from newsingest.transforms.core.minhash import EMPTY_VALUE, band_keys
+from newsingest.transforms.core.story_embedding import DIMENSIONS
 from newsingest.transforms.core.vocabulary import BIGRAM_MIX
 
 __all__ = ["candidate_keys", "content_only_keys"]
@@ -64,19 +65,38 @@ def _as_table(features, config: DedupConfig) -> FeatureTable:
     return FeatureTable.from_rows(list(features), config.num_perm)
 
 
+def _embedded_rows(table: FeatureTable, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The given rows that carry a non-zero embedding, and those embeddings (n, 512)."""
+    offsets = table.story.embedding_offsets
+    rows = rows[(offsets[rows + 1] - offsets[rows]) == DIMENSIONS]
+    matrix = table.story.embeddings[offsets[rows][:, None] + np.arange(DIMENSIONS)[None, :]]
+    nonzero = matrix.any(axis=1)
+    return rows[nonzero], matrix[nonzero]
+
+
 def _story_keys(table: FeatureTable, config: DedupConfig) -> np.ndarray:
-    """``story_candidates.BANDS`` keys per row: the model's bands of eligible rows (mixed
-    with date tiles when dates are required), filler keys for the others and for rows
-    without key terms."""
-    out = _filler_keys(table.content_hashes, story_candidates.BANDS, STORY_NAMESPACE)
+    """``story_candidates.BANDS + config.story_embedding_bands`` keys per row: the lexical
+    bands of eligible rows with key terms, then the embedding bands of eligible rows
+    with an embedding (all mixed with date tiles), filler keys elsewhere."""
+    lexical = story_candidates.BANDS
+    out = _filler_keys(
+        table.content_hashes, lexical + config.story_embedding_bands, STORY_NAMESPACE
+    )
+    eligible = np.flatnonzero(story_eligible_rows(table, config))
     rows = []
-    for i in np.flatnonzero(story_eligible_rows(table, config)).tolist():
+    for i in eligible.tolist():
         keys = story_candidates.band_keys_of(
             table.story.vector(i, "lemmas"), table.story.vector(i, "entities")
         )
         if len(keys):
-            out[i] = keys
+            out[i, :lexical] = keys
             rows.append(i)
+    if config.story_embedding_bands and len(eligible):
+        embedded, matrix = _embedded_rows(table, eligible)
+        out[embedded, lexical:] = story_candidates.embedding_band_keys(
+            matrix, config.story_embedding_bands
+        )
+        rows = sorted(set(rows).union(embedded.tolist()))
     if rows:
         rows = np.array(rows, dtype=np.int64)
         days = table.published_days[rows]
@@ -89,8 +109,10 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
 
     Columns: the near-tier bands of ``signature`` (namespace 0); then, if the story
     tier is enabled, the same-story model's ``story_candidates.BANDS`` bands over each
-    story-eligible article's rarest key terms (:func:`story_candidates.band_keys`),
-    mixed with a publication-date tile (see :func:`_with_date_tiles`; undated articles,
+    story-eligible article's rarest key terms (:func:`story_candidates.band_keys`) and
+    ``config.story_embedding_bands`` bands over its sentence embedding
+    (:func:`story_candidates.embedding_band_keys`), all mixed with a publication-date
+    tile (see :func:`_with_date_tiles`; undated articles,
     eligible only when dates are optional, share one tile). Two documents are a
     candidate pair iff they share any key. A document a tier cannot apply to (no
     tokens; templated, undated or without key terms for ``story``) gets keys derived

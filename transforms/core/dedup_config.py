@@ -73,6 +73,10 @@ class DedupConfig:
         story_key_entities: most-mentioned entity terms (>= 2 mentions) kept as key
             entities (8) ...
         story_subject_entities: ... plus the first entity words of the text (3).
+        story_embedding_bands: cross-polytope bands over the sentence embedding
+            (``story_candidates.embedding_band_keys``) added to the lexical story bands,
+            so rewrites in other words and other languages become candidates (24; 0
+            turns them off).
         template_number_fraction: a document whose number tokens are at least this
             fraction of its tokens is templated (0.12) ...
         template_short_fraction: ... when numbers plus tokens of at most 3 letters
@@ -101,6 +105,7 @@ class DedupConfig:
     story_max_lead_entities: int = _shapes(16)
     story_key_entities: int = _shapes(8)
     story_subject_entities: int = _shapes(3)
+    story_embedding_bands: int = _shapes(24)
 
     def validate(self) -> None:
         """Raise ``ValueError`` on an inconsistent or out-of-range setting."""
@@ -126,7 +131,7 @@ class DedupConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
         if self.near_threshold == 0.0 or self.lsh_threshold == 0.0:
             raise ValueError("near_threshold and lsh_threshold must be > 0")
-        for name in ("story_window_days", "story_subject_entities"):
+        for name in ("story_window_days", "story_subject_entities", "story_embedding_bands"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         for name in (
@@ -164,8 +169,9 @@ class DedupConfig:
 
     @property
     def num_keys(self) -> int:
-        """Columns of :func:`candidate_keys`: near bands, story bands, one content key."""
-        story = story_candidates.BANDS if self.story_enabled else 0
+        """Columns of :func:`candidate_keys`: near bands, story bands (lexical, then
+        embedding), one content key."""
+        story = story_candidates.BANDS + self.story_embedding_bands if self.story_enabled else 0
         return self.near_params.bands + story + 1
 
     def index_settings(self) -> dict:

@@ -38,7 +38,7 @@ from newsingest.transforms.core.story_model import load_model
 
 __all__ = ["FEATURE_VERSION", "feature_identity", "feature_version"]
 
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 
 
 def _major(version: str) -> str:

@@ -1,4 +1,5 @@
-"""Candidate band keys of the same-story tier: MinHash bands over rare key terms.
+"""Candidate band keys of the same-story tier: MinHash bands over rare key terms, and
+cross-polytope bands over the sentence embedding.
 
 An article's *key terms* are its :data:`TOP_LEMMAS` heaviest lemmas and
 :data:`TOP_ENTITIES` heaviest entity terms by rarity weight (:mod:`story_signals`).
@@ -13,37 +14,67 @@ never depend on the others), no all-pairs step - candidates are the articles sha
 band key, exactly like the near tier's LSH bands. Templated items (earnings or
 dividend tables) all share their rare table words, so the engine should keep them out
 of these bands, as the near tier keeps them out of its story family.
+
+*Embedding bands* (:func:`embedding_band_keys`) find what shares meaning but few words:
+a rewrite in other words, a report in another language. Each band concatenates
+:data:`EMBEDDING_ROWS` cross-polytope hashes (Andoni et al., 2015): the embedding is
+projected on :data:`EMBEDDING_AXES` random directions and the hash is the axis of
+largest magnitude with its sign, so close vectors land on one of ``2 * AXES`` buckets
+together far more often than unrelated ones. Guarantees: the projection matrix holds
+small integers (a seeded Gaussian times :data:`PROJECTION_SCALE`, rounded) and the
+stored embedding is int8, so every product and partial sum is an integer below 2**24:
+float32 matrix arithmetic is exact in any order, on any BLAS, and the keys are a pure
+function of the stored vector (ties go to the first axis). Band ``b`` uses its own
+seeded directions, so the first ``k`` of ``n`` bands are the ``k`` bands of a
+``k``-band configuration. An all-zero embedding (templated or empty) gets no keys.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import xxhash
 
-from newsingest.transforms.core.story_signals import ArticleProfile, SparseVector
+from newsingest.transforms.core.story_embedding import DIMENSIONS
+from newsingest.transforms.core.story_signals import (
+    KEY_ENTITIES,
+    KEY_ENTITY_SALT,
+    KEY_LEMMAS,
+    ArticleProfile,
+    SparseVector,
+)
 
 __all__ = [
     "BANDS",
+    "EMBEDDING_AXES",
+    "EMBEDDING_ROWS",
+    "PROJECTION_SCALE",
     "ROWS",
     "TOP_ENTITIES",
     "TOP_LEMMAS",
     "band_keys",
     "band_keys_of",
+    "embedding_band_keys",
     "key_terms",
 ]
 
-TOP_LEMMAS = 16
-TOP_ENTITIES = 8
+TOP_LEMMAS = KEY_LEMMAS
+TOP_ENTITIES = KEY_ENTITIES
+EMBEDDING_ROWS = 2
+EMBEDDING_AXES = 64
+PROJECTION_SCALE = 8.0
+_EMBEDDING_SEED = 20150912
+_EMBEDDING_SALT = np.uint64(0xD6E8FEB86659FD93)
+_EXACT_FLOAT32 = 2**24
 BANDS = 48
 ROWS = 2
 _BAND_SEED = 0x5B
 _GENERATOR_SEED = 20180531
-_MULTIPLIERS = (
-    np.random.default_rng(_GENERATOR_SEED).integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64)
-    * np.uint64(2)
-    + np.uint64(1)
-)
-_ENTITY_SALT = np.uint64(0x9E3779B97F4A7C15)
+_MULTIPLIERS = np.random.default_rng(_GENERATOR_SEED).integers(
+    1, 2**63, size=BANDS * ROWS, dtype=np.uint64
+) * np.uint64(2) + np.uint64(1)
+_ENTITY_SALT = np.uint64(KEY_ENTITY_SALT)
 
 
 def _top(vector: SparseVector, count: int) -> np.ndarray:
@@ -84,3 +115,52 @@ def band_keys_of(lemmas: SparseVector, entities: SparseVector) -> np.ndarray:
         ],
         dtype=np.uint64,
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _projection(bands: int) -> np.ndarray:
+    """``(DIMENSIONS, bands * ROWS * AXES)`` float32 of small integers (read-only)."""
+    width = EMBEDDING_ROWS * EMBEDDING_AXES
+    blocks = [
+        np.rint(
+            np.random.default_rng([_EMBEDDING_SEED, band]).standard_normal((DIMENSIONS, width))
+            * PROJECTION_SCALE
+        )
+        for band in range(bands)
+    ]
+    matrix = np.hstack(blocks).astype(np.float32)
+    if 127 * float(np.abs(matrix).sum(axis=0).max()) >= _EXACT_FLOAT32:
+        raise ValueError("projection too large for exact float32 sums")
+    matrix.flags.writeable = False
+    return matrix
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, element-wise on uint64 (wrapping arithmetic)."""
+    values = values ^ (values >> np.uint64(30))
+    values = values * np.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> np.uint64(27))
+    values = values * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
+def embedding_band_keys(embeddings: np.ndarray, bands: int) -> np.ndarray:
+    """``(n, bands)`` uint64 keys of ``(n, DIMENSIONS)`` int8 embeddings (none all zero).
+
+    Key ``b`` of a row: the band index and the row's :data:`EMBEDDING_ROWS` signed
+    largest axes of band ``b``'s projection, mixed (see the module guarantees).
+    """
+    embeddings = np.asarray(embeddings, dtype=np.int8)
+    n = len(embeddings)
+    if bands == 0 or n == 0:
+        return np.empty((n, bands), dtype=np.uint64)
+    projected = embeddings.astype(np.float32) @ _projection(bands)
+    projected = projected.reshape(n, bands, EMBEDDING_ROWS, EMBEDDING_AXES)
+    axis = np.argmax(np.abs(projected), axis=3)
+    positive = np.take_along_axis(projected, axis[..., None], axis=3)[..., 0] > 0
+    hashes = (axis * 2 + positive).astype(np.uint64)
+    codes = np.zeros((n, bands), dtype=np.uint64)
+    for row in range(EMBEDDING_ROWS):
+        codes = codes * np.uint64(2 * EMBEDDING_AXES) + hashes[:, :, row]
+    codes = codes + (np.arange(bands, dtype=np.uint64) << np.uint64(32))[None, :]
+    return _mix(codes ^ _EMBEDDING_SALT)

@@ -42,6 +42,7 @@ from newsingest.transforms.core.story_signals import (
     comparable,
     compare,
     days_apart,
+    too_little_evidence,
 )
 
 __all__ = [
@@ -259,10 +260,13 @@ class StoryModel:
         b: ArticleProfile | Comparable,
         window_days: int | None = None,
     ) -> bool:
-        """The hard rules: a templated item with other figures, or dated too far apart
-        (more than ``window_days``, the model's own window when None)."""
+        """The hard rules: a templated item with other figures, too little in common
+        (:func:`story_signals.too_little_evidence`), or dated too far apart (more than
+        ``window_days``, the model's own window when None)."""
         a, b = comparable(a), comparable(b)
         if (a.templated or b.templated) and a.figures != b.figures:
+            return True
+        if too_little_evidence(a, b):
             return True
         days = days_apart(a, b)
         window = self.window_days if window_days is None else window_days

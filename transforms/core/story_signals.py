@@ -49,6 +49,7 @@ __all__ = [
     "is_templated",
     "pair_signals",
     "profile",
+    "too_little_evidence",
 ]
 
 HEAD_TOKENS = 60
@@ -69,6 +70,14 @@ _CAPS_LINE_SHARE = 0.8
 _SIGN_OFF_CHARS = 12
 _KEY_SEED = 0x57
 _NO_EMBEDDING = np.empty(0, np.int8)
+# An article's key terms: its heaviest lemmas and entity terms by rarity weight, the
+# terms the lexical story bands hash (story_candidates); entity keys are salted.
+KEY_LEMMAS = 16
+KEY_ENTITIES = 8
+KEY_ENTITY_SALT = 0x9E3779B97F4A7C15
+# Two articles sharing no key term are one story only with at least this embedding
+# cosine (:func:`too_little_evidence`).
+EVIDENCE_FLOOR = 0.5
 
 
 SIGNAL_NAMES = (
@@ -378,10 +387,37 @@ class Comparable:
     templated: bool
     embedding: bytes
     embedding_form: Prepared = field(init=False, compare=False, repr=False)
+    key_terms: frozenset[int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         form = prepare(np.frombuffer(self.embedding, np.int8))
         object.__setattr__(self, "embedding_form", form)
+        object.__setattr__(self, "key_terms", _key_terms_of(self.lemmas, self.entities))
+
+
+def _heaviest(vector: dict[int, float], count: int) -> list[int]:
+    """Keys of the ``count`` heaviest entries, ties by key (as ``np.lexsort``)."""
+    ranked = sorted(vector.items(), key=lambda item: (-item[1], item[0]))
+    return [key for key, _weight in ranked[:count]]
+
+
+def _key_terms_of(lemmas: dict[int, float], entities: dict[int, float]) -> frozenset[int]:
+    salted = (key ^ KEY_ENTITY_SALT for key in _heaviest(entities, KEY_ENTITIES))
+    return frozenset(_heaviest(lemmas, KEY_LEMMAS)).union(salted)
+
+
+def too_little_evidence(a: Comparable, b: Comparable) -> bool:
+    """True when two articles share no key term and their embedding cosine is below
+    :data:`EVIDENCE_FLOOR`: too little in common to be one story, whatever the score.
+
+    Two articles in one lexical story band always share a key term (equal MinHash
+    minima of a bijective mix are equal terms), so the rule only bounds what the
+    embedding bands add: their chance collisions of unrelated articles are dropped
+    before the full comparison.
+    """
+    if not a.key_terms.isdisjoint(b.key_terms):
+        return False
+    return prepared_cosine(a.embedding_form, b.embedding_form) < EVIDENCE_FLOOR
 
 
 def _as_dict(vector: SparseVector | None) -> dict[int, float]:

@@ -266,7 +266,8 @@ def test_default_config_is_valid():
     CONFIG.validate()
     LOW.validate()
     replace(CONFIG, story_group_threshold=0.0).validate()
-    assert CONFIG.num_keys == CONFIG.near_params.bands + story_candidates.BANDS + 1
+    bands = story_candidates.BANDS + CONFIG.story_embedding_bands
+    assert CONFIG.num_keys == CONFIG.near_params.bands + bands + 1
 
 
 def test_story_thresholds_default_to_the_model_and_are_overridable_per_run():
@@ -375,3 +376,17 @@ def test_identical_content_always_shares_the_content_key_column():
     a, b = one(STORY_A, day=DAY), one(STORY_A, day=DAY + 40)
     keys = candidate_keys([a, b, one(STORY_B, day=DAY)], CONFIG)
     assert keys[0, -1] == keys[1, -1] != keys[2, -1]
+
+
+def test_embedding_bands_follow_the_lexical_bands_and_skip_templated_items():
+    feats = features([STORY_A, STORY_B, UNRELATED, EARNINGS_A, EARNINGS_A], [DAY] * 5)
+    lexical_end = CONFIG.near_params.bands + story_candidates.BANDS
+    keys = candidate_keys(feats, CONFIG)
+    without = candidate_keys(feats, replace(CONFIG, story_embedding_bands=0))
+    assert without.shape[1] == keys.shape[1] - CONFIG.story_embedding_bands
+    np.testing.assert_array_equal(keys[:, :lexical_end], without[:, :lexical_end])
+    embedding = keys[:, lexical_end:-1]
+    assert embedding.shape[1] == CONFIG.story_embedding_bands
+    assert set(embedding[0].tolist()) & set(embedding[1].tolist()), "the rewrite shares one"
+    assert not set(embedding[3].tolist()) & set(embedding[:3].ravel().tolist())
+    np.testing.assert_array_equal(embedding[3], embedding[4])
