@@ -75,7 +75,7 @@ class DedupConfig:
         story_subject_entities: ... plus the first entity words of the text (3).
         story_embedding_bands: cross-polytope bands over the sentence embedding
             (``story_candidates.embedding_band_keys``) added to the lexical story bands,
-            so rewrites in other words and other languages become candidates (24; 0
+            so rewrites in other words and other languages become candidates (16; 0
             turns them off).
         template_number_fraction: a document whose number tokens are at least this
             fraction of its tokens is templated (0.12) ...
@@ -105,7 +105,7 @@ class DedupConfig:
     story_max_lead_entities: int = _shapes(16)
     story_key_entities: int = _shapes(8)
     story_subject_entities: int = _shapes(3)
-    story_embedding_bands: int = _shapes(24)
+    story_embedding_bands: int = _shapes(16)
 
     def validate(self) -> None:
         """Raise ``ValueError`` on an inconsistent or out-of-range setting."""
