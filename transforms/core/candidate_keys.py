@@ -117,7 +117,8 @@ def candidate_keys(features: FeatureTable | list[Features], config: DedupConfig)
     candidate pair iff they share any key. A document a tier cannot apply to (no
     tokens; templated, undated or without key terms for ``story``) gets keys derived
     from its content hash in that tier's columns, which only its exact duplicates
-    share. The last column is a key of the content hash itself (namespace 4):
+    share (for the embedding bands: templated items and rows without an embedding). The
+    last column is a key of the content hash itself (namespace 4):
     identical copies always share a bucket, whatever the other tiers.
     """
     table = _as_table(features, config)

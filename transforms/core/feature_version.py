@@ -15,6 +15,8 @@ computed the same way. :func:`feature_version` hashes everything that shapes the
 * what the text libraries do (:func:`resource_fingerprint.resource_fingerprint`: the
   content of wordfreq, jieba, simplemma, py3langid and the encoder, and the behaviour of
   ``regex`` on multilingual probes), not their release numbers;
+* the seeded random draws of the story bands (:func:`story_candidates.draws_digest`:
+  numpy promises no generator stream across releases);
 * the same-story model's ``version`` (:mod:`story_model`: its weights and analysis
   constants): a model change means new stored profiles and story band keys, so
   ``newsingest reindex``.
@@ -30,7 +32,7 @@ import numpy as np
 import orjson
 import xxhash
 
-from newsingest.transforms.core import entities, feature_codec, tokens
+from newsingest.transforms.core import entities, feature_codec, story_candidates, tokens
 from newsingest.transforms.core.dedup_config import DedupConfig
 from newsingest.transforms.core.resource_fingerprint import resource_fingerprint
 from newsingest.transforms.core.stop_words import STOP_WORDS
@@ -68,6 +70,9 @@ def feature_identity(config: DedupConfig) -> dict:
             "xxhash": _major(xxhash.VERSION),
         },
         "resources": resource_fingerprint(),
+        "story_draws": story_candidates.draws_digest(
+            config.story_embedding_bands if config.story_enabled else 0
+        ),
     }
 
 

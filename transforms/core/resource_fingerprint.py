@@ -100,7 +100,12 @@ def _word_data(lang: str, text: str) -> dict:
 
 
 def package_content(package: str) -> str:
-    """xxh3 of a distribution's source and data files, in path order."""
+    """xxh3 of a distribution's source and data files, in path order.
+
+    Raises ``RuntimeError`` when the installed distribution lists no such file or one
+    it lists is missing (a broken or foreign install): a digest of nothing would
+    silently stand for any content.
+    """
     digest = xxhash.xxh3_64()
     distribution = metadata.distribution(package)
     paths = sorted(
@@ -108,11 +113,17 @@ def package_content(package: str) -> str:
         for path in distribution.files or ()
         if not str(path).startswith("..")
         and ".dist-info/" not in str(path)
+        and ".egg-info/" not in str(path)
         and not str(path).endswith(_MACHINE_SPECIFIC)
     )
+    if not paths:
+        raise RuntimeError(f"{package}: the installed distribution lists no source files")
     for path in paths:
+        located = distribution.locate_file(path)
+        if not located.is_file():
+            raise RuntimeError(f"{package}: {path} is listed but missing (reinstall it)")
         digest.update(path.encode("utf-8"))
-        digest.update(distribution.locate_file(path).read_bytes())
+        digest.update(located.read_bytes())
     return digest.hexdigest()
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "TOP_LEMMAS",
     "band_keys",
     "band_keys_of",
+    "draws_digest",
     "embedding_band_keys",
     "key_terms",
 ]
@@ -129,10 +130,20 @@ def _projection(bands: int) -> np.ndarray:
         for band in range(bands)
     ]
     matrix = np.hstack(blocks).astype(np.float32)
-    if 127 * float(np.abs(matrix).sum(axis=0).max()) >= _EXACT_FLOAT32:
+    if 128 * float(np.abs(matrix).sum(axis=0).max()) >= _EXACT_FLOAT32:
         raise ValueError("projection too large for exact float32 sums")
     matrix.flags.writeable = False
     return matrix
+
+
+def draws_digest(embedding_bands: int) -> str:
+    """xxh3 of the seeded random draws these keys use (band multipliers, projection):
+    numpy does not promise one generator stream across releases, so the index's feature
+    version hashes the draws themselves."""
+    digest = xxhash.xxh3_64(_MULTIPLIERS.tobytes())
+    if embedding_bands:
+        digest.update(_projection(embedding_bands).tobytes())
+    return digest.hexdigest()
 
 
 def _mix(values: np.ndarray) -> np.ndarray:

@@ -411,9 +411,11 @@ def too_little_evidence(a: Comparable, b: Comparable) -> bool:
     :data:`EVIDENCE_FLOOR`: too little in common to be one story, whatever the score.
 
     Two articles in one lexical story band always share a key term (equal MinHash
-    minima of a bijective mix are equal terms), so the rule only bounds what the
-    embedding bands add: their chance collisions of unrelated articles are dropped
-    before the full comparison.
+    minima of a bijective mix are equal terms), so the rule never touches those pairs;
+    it applies to every candidate pair, so also to near-band pairs without a common key
+    term (none on a Reuters sample) and with the embedding bands off. Its purpose is
+    the embedding bands' chance collisions of unrelated articles, dropped before the
+    full comparison.
     """
     if not a.key_terms.isdisjoint(b.key_terms):
         return False

@@ -92,3 +92,6 @@ def test_package_content_follows_data_not_release_numbers_or_bytecode(tmp_path, 
     assert resource_fingerprint.package_content("fpprobe") == first
     _install(tmp_path, "the\nand\n", "2.0", b"\x01\x02")
     assert resource_fingerprint.package_content("fpprobe") != first
+    (tmp_path / "fpprobe" / "words.txt").unlink()
+    with pytest.raises(RuntimeError, match="listed but missing"):
+        resource_fingerprint.package_content("fpprobe")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,7 @@ def test_too_little_evidence_needs_no_shared_term_and_a_low_embedding_cosine():
     assert too_little_evidence(story, other)
     german = comparable(profile(None, STORIES["de"][0], None))
     assert not too_little_evidence(story, german), "a translation has the evidence"
+    stripped = replace(german, lemmas={}, entities={})
+    assert stripped.key_terms.isdisjoint(story.key_terms)
+    assert not too_little_evidence(story, stripped), "the embedding alone suffices (0.71)"
+    assert too_little_evidence(replace(other, embedding=german.embedding), stripped) is False
